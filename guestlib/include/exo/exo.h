@@ -1,0 +1,84 @@
+/*
+ * exo/exo.h: what guestlib gives every guest.
+ *
+ * guestlib's entry sets up the CPU (GDT, IDT, TSS), parses argv out of the
+ * exo page and calls main(argc, argv); main's return value is the guest's
+ * exit status. Everything here runs in guest ring 0 and is built without
+ * SSE (-mgeneral-regs-only), so it never touches the application's FPU state.
+ */
+#ifndef EXO_EXO_H
+#define EXO_EXO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exo/abi.h"
+
+int main(int argc, char **argv);
+
+/* The exo page (read-only). */
+const struct exo_page *exo_page(void);
+
+/* Guest-physical address of a guest virtual address in the image or the
+ * direct map; EXO_GPA_NONE for any other address. */
+#define EXO_GPA_NONE (~(uint64_t)0)
+uint64_t exo_gpa(const void *p);
+
+/* Where frame f is readable and writable through the direct map. */
+static inline void *exo_frame_ptr(uint64_t f)
+{
+	return (void *)(uintptr_t)(EXO_PHYSMAP_BASE + (f << EXO_PAGE_SHIFT));
+}
+
+/* 1 if the exo page's ownership bitmap says this guest owns frame f. */
+int exo_owns(uint64_t f);
+
+/* Hypercalls: >= 0 on success, -EXO_E* on failure. */
+int64_t exo_hypercall(unsigned nr, void *block);
+int64_t exo_hypercall_gpa(unsigned nr, uint64_t block_gpa); /* raw, unchecked */
+int64_t exo_console_write(const char *buf, size_t len);
+__attribute__((noreturn)) void exo_exit(int status);
+int64_t exo_frames_alloc(uint64_t *vec, uint32_t n, uint32_t flags, uint64_t *bad_index);
+int64_t exo_frames_release(const uint64_t *vec, uint32_t n, uint64_t *bad_index);
+int64_t exo_info(struct exo_hc_info *info);
+const char *exo_strerror(int64_t err);
+
+/* Traps: the frame the exception stubs build. */
+struct exo_trap_frame {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* A handler returns 1 if it dealt with the exception (execution resumes at
+ * frame->rip, which it may change), 0 to fall through to the report that
+ * ends the guest. */
+typedef int (*exo_trap_handler)(struct exo_trap_frame *frame);
+void exo_trap_set(unsigned vector, exo_trap_handler h);
+
+static inline uint64_t exo_read_cr2(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+/* Console output: a printf for ring 0 (%d %i %u %x %X %p %s %c %%, with
+ * flags 0 and -, a width, and the l, ll, z and h length modifiers). */
+int exo_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int exo_puts(const char *s);
+
+/* The freestanding C runtime (compilers also emit calls to these). */
+void *memcpy(void *restrict d, const void *restrict s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * guestlib/src/entry.S: the first instructions of every guest, and the
+ * exception entry stubs.
+ *
+ * _start runs with hv's boot selectors and no stack: it takes the boot
+ * stack and calls exo_start in C. Each exception stub pushes an error code
+ * where the CPU does not, then the vector, then every general register, in
+ * the layout of struct exo_trap_frame, and hands that frame to exo_trap.
+ */
+	.section .text.entry, "ax"
+	.globl _start
+_start:
+	leaq	exo_boot_stack+16384(%rip), %rsp
+	xorl	%ebp, %ebp
+	call	exo_start
+1:	hlt
+	jmp	1b
+
+	.text
+/* Vectors whose CPU frame carries an error code: 8, 10-14, 17, 21, 29, 30. */
+.macro stub vec
+	.globl	exo_vector_\vec
+exo_vector_\vec:
+	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+	.else
+	pushq	$0
+	.endif
+	pushq	$\vec
+	jmp	trap_common
+.endm
+
+.altmacro
+.macro stubs from, to
+	stub	\from
+	.if \to-\from
+	stubs	%(\from+1), \to
+	.endif
+.endm
+	stubs	0, 31
+
+trap_common:
+	pushq	%r15
+	pushq	%r14
+	pushq	%r13
+	pushq	%r12
+	pushq	%r11
+	pushq	%r10
+	pushq	%r9
+	pushq	%r8
+	pushq	%rbp
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	pushq	%rbx
+	pushq	%rax
+	movq	%rsp, %rdi
+	call	exo_trap
+	popq	%rax
+	popq	%rbx
+	popq	%rcx
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%rbp
+	popq	%r8
+	popq	%r9
+	popq	%r10
+	popq	%r11
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	addq	$16, %rsp
+	iretq
+
+/* Table of stub addresses, for the IDT built in cpu.c. */
+	.section .rodata
+	.globl	exo_vectors
+	.balign	8
+exo_vectors:
+.macro addr from, to
+	.quad	exo_vector_\from
+	.if \to-\from
+	addr	%(\from+1), \to
+	.endif
+.endm
+	addr	0, 31
+
+	.section .note.GNU-stack, "", @progbits

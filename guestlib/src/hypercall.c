@@ -1,0 +1,76 @@
+/*
+ * guestlib/src/hypercall.c: the guest side of every hypercall.
+ *
+ * A call is one `out` to EXO_HC_PORT + nr with the block's GPA in eax; the
+ * status comes back in rax. Blocks live on the stack or in .bss, both in
+ * the image, whose GPA exo_gpa computes.
+ */
+#include "exo/exo.h"
+
+int64_t exo_hypercall_gpa(unsigned nr, uint64_t block_gpa)
+{
+	uint64_t rax = (uint32_t)block_gpa;
+	__asm__ volatile("outl %%eax, %%dx"
+			 : "+a"(rax)
+			 : "d"((uint16_t)(EXO_HC_PORT + nr))
+			 : "memory");
+	return (int64_t)rax;
+}
+
+int64_t exo_hypercall(unsigned nr, void *block)
+{
+	uint64_t gpa = exo_gpa(block);
+	if (gpa > UINT32_MAX)
+		return -EXO_EFAULT; /* the ABI carries 32-bit block addresses */
+	return exo_hypercall_gpa(nr, gpa);
+}
+
+int64_t exo_console_write(const char *buf, size_t len)
+{
+	struct exo_hc_console a = { .buf_gpa = exo_gpa(buf), .len = len };
+	return exo_hypercall(EXO_HC_CONSOLE, &a);
+}
+
+void exo_exit(int status)
+{
+	struct exo_hc_exit a = { .status = (uint64_t)(int64_t)status };
+	exo_hypercall(EXO_HC_EXIT, &a);
+	for (;;) /* hv does not resume a guest that exited */
+		__asm__ volatile("hlt");
+}
+
+int64_t exo_frames_alloc(uint64_t *vec, uint32_t n, uint32_t flags, uint64_t *bad_index)
+{
+	struct exo_hc_frames a = { .vec_gpa = exo_gpa(vec), .count = n, .flags = flags };
+	int64_t rc = exo_hypercall(EXO_HC_FRAME_ALLOC, &a);
+	if (bad_index)
+		*bad_index = a.bad_index;
+	return rc;
+}
+
+int64_t exo_frames_release(const uint64_t *vec, uint32_t n, uint64_t *bad_index)
+{
+	struct exo_hc_frames a = { .vec_gpa = exo_gpa(vec), .count = n };
+	int64_t rc = exo_hypercall(EXO_HC_FRAME_RELEASE, &a);
+	if (bad_index)
+		*bad_index = a.bad_index;
+	return rc;
+}
+
+int64_t exo_info(struct exo_hc_info *info)
+{
+	return exo_hypercall(EXO_HC_INFO, info);
+}
+
+const char *exo_strerror(int64_t err)
+{
+	static const char *const names[] = {
+		[EXO_OK] = "EXO_OK", [EXO_EINVAL] = "EXO_EINVAL",
+		[EXO_EFAULT] = "EXO_EFAULT", [EXO_ERANGE] = "EXO_ERANGE",
+		[EXO_EPERM] = "EXO_EPERM", [EXO_EBUSY] = "EXO_EBUSY",
+		[EXO_ENOMEM] = "EXO_ENOMEM", [EXO_ENOSYS] = "EXO_ENOSYS",
+		[EXO_E2BIG] = "EXO_E2BIG",
+	};
+	uint64_t e = err < 0 ? (uint64_t)-err : (uint64_t)err;
+	return e < sizeof names / sizeof names[0] && names[e] ? names[e] : "EXO_E?";
+}

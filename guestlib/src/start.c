@@ -1,0 +1,48 @@
+/*
+ * guestlib/src/start.c: from hv's entry to main() and back.
+ *
+ * Records where the exo page and the image are (exo_gpa needs both), takes
+ * over the CPU's descriptor tables, turns the exo page's packed arguments
+ * into argv, and exits with main's return value.
+ */
+#include "exo/exo.h"
+#include "guestlib.h"
+
+/* The stack main() runs on; entry.S knows its size. */
+uint8_t exo_boot_stack[16384] __attribute__((aligned(16)));
+
+static const struct exo_page *page;
+static char *argv[EXO_ARGC_MAX + 1];
+
+const struct exo_page *exo_page(void)
+{
+	return page;
+}
+
+uint64_t exo_gpa(const void *p)
+{
+	uint64_t va = (uint64_t)(uintptr_t)p;
+	if (va - page->image_vaddr < page->image_bytes)
+		return page->image_gpa + (va - page->image_vaddr);
+	if (va - EXO_PHYSMAP_BASE < (512ull << 30))
+		return va - EXO_PHYSMAP_BASE;
+	return EXO_GPA_NONE;
+}
+
+int exo_owns(uint64_t f)
+{
+	const uint8_t *bits = (const uint8_t *)(uintptr_t)(EXO_PHYSMAP_BASE + page->bitmap_gpa);
+	return f < page->pool_frames && (bits[f / 8] >> (f % 8)) & 1;
+}
+
+void exo_start(const struct exo_page *p)
+{
+	page = p;
+	exo_cpu_init();
+	char *s = (char *)(uintptr_t)p->args; /* read-only: argv strings too */
+	for (uint32_t i = 0; i < p->argc; i++) {
+		argv[i] = s;
+		s += strlen(s) + 1;
+	}
+	exo_exit(main((int)p->argc, argv));
+}

@@ -1,0 +1,36 @@
+/*
+ * guestlib/src/trap.c: exception dispatch inside the guest.
+ *
+ * A library OS registers handlers per vector; an exception with no handler,
+ * or one its handler declines, is reported to hv (vector, error code, RIP,
+ * CR2, registers), which ends the guest. No exit happens on the way to a
+ * handler: that is the point of giving the guest ring 0.
+ */
+#include "exo/exo.h"
+
+static exo_trap_handler handlers[32];
+
+void exo_trap_set(unsigned vector, exo_trap_handler h)
+{
+	if (vector < 32)
+		handlers[vector] = h;
+}
+
+void exo_trap(struct exo_trap_frame *f)
+{
+	if (f->vector < 32 && handlers[f->vector] && handlers[f->vector](f))
+		return;
+	struct exo_hc_fault r = {
+		.vector = f->vector, .error_code = f->error_code, .cr2 = exo_read_cr2(),
+		.regs = {
+			.rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
+			.rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .rsp = f->rsp,
+			.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11,
+			.r12 = f->r12, .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+			.rip = f->rip, .rflags = f->rflags, .cs = f->cs, .ss = f->ss,
+		},
+	};
+	exo_hypercall(EXO_HC_FAULT, &r);
+	for (;;) /* hv ends a guest that reports a fault */
+		__asm__ volatile("hlt");
+}

@@ -1,0 +1,103 @@
+/*
+ * hv/core/elf.c: validation of guest images.
+ *
+ * A guest image is a static ELF64 x86-64 executable whose loadable segments
+ * lie in the image window (the top 2 GiB, where guestlib links). The file
+ * comes from the user, so every offset and size is checked against the
+ * buffer before it is used. Only the few ELF fields hv needs are declared.
+ */
+#include <string.h>
+
+#include "core.h"
+
+struct elf64_ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define ET_EXEC 2
+#define ET_DYN 3
+#define EM_X86_64 62
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+#define PF_X 1
+#define PF_W 2
+
+static int fail(const char **why, const char *reason)
+{
+	*why = reason;
+	return -1;
+}
+
+int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
+		 const char **why)
+{
+	struct elf64_ehdr eh;
+	if (len < 4 || memcmp(buf, "\177ELF", 4) != 0)
+		return fail(why, "not an ELF file");
+	if (len < sizeof eh)
+		return fail(why, "truncated ELF header");
+	memcpy(&eh, buf, sizeof eh);
+	if (eh.ident[4] != ELFCLASS64)
+		return fail(why, "not a 64-bit ELF file");
+	if (eh.ident[5] != ELFDATA2LSB || eh.machine != EM_X86_64)
+		return fail(why, "not an x86-64 executable");
+	if (eh.type == ET_DYN)
+		return fail(why, "not a static executable (position-independent or shared object)");
+	if (eh.type != ET_EXEC)
+		return fail(why, "not an executable");
+	if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phnum == 0)
+		return fail(why, "malformed program headers");
+	uint64_t ph_end;
+	if (__builtin_add_overflow(eh.phoff, (uint64_t)eh.phnum * sizeof(struct elf64_phdr), &ph_end) ||
+	    ph_end > len)
+		return fail(why, "program headers beyond the end of the file");
+
+	*img = (struct hv_image){ .entry = eh.entry, .lo = UINT64_MAX };
+	int entry_ok = 0;
+	for (unsigned i = 0; i < eh.phnum; i++) {
+		struct elf64_phdr ph;
+		memcpy(&ph, buf + eh.phoff + i * sizeof ph, sizeof ph);
+		if (ph.type == PT_INTERP || ph.type == PT_DYNAMIC)
+			return fail(why, "not a static executable (has a dynamic loader)");
+		if (ph.type != PT_LOAD || ph.memsz == 0)
+			continue;
+		uint64_t fend, vend;
+		if (ph.filesz > ph.memsz ||
+		    __builtin_add_overflow(ph.offset, ph.filesz, &fend) || fend > len)
+			return fail(why, "segment data beyond the end of the file");
+		if (__builtin_add_overflow(ph.vaddr, ph.memsz, &vend) ||
+		    ph.vaddr < EXO_IMAGE_MIN || vend > UINT64_MAX - EXO_PAGE_SIZE)
+			return fail(why, "segment outside the guest image window (link guests with guestlib)");
+		if (img->nsegs == HV_SEGS_MAX)
+			return fail(why, "too many loadable segments");
+		img->seg[img->nsegs++] = (struct hv_segment){
+			.vaddr = ph.vaddr, .memsz = ph.memsz, .filesz = ph.filesz,
+			.offset = ph.offset,
+			.flags = (ph.flags & PF_W ? HV_SEG_W : 0) | (ph.flags & PF_X ? HV_SEG_X : 0),
+		};
+		uint64_t lo = ph.vaddr & ~(uint64_t)(EXO_PAGE_SIZE - 1);
+		uint64_t hi = (vend + EXO_PAGE_SIZE - 1) & ~(uint64_t)(EXO_PAGE_SIZE - 1);
+		img->lo = lo < img->lo ? lo : img->lo;
+		img->hi = hi > img->hi ? hi : img->hi;
+		if ((ph.flags & PF_X) && eh.entry >= ph.vaddr && eh.entry < vend)
+			entry_ok = 1;
+	}
+	if (img->nsegs == 0)
+		return fail(why, "no loadable segments");
+	if (!entry_ok)
+		return fail(why, "entry point outside every executable segment");
+	return 0;
+}

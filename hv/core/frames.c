@@ -1,0 +1,237 @@
+/*
+ * hv/core/frames.c: the frame pool's ownership table.
+ *
+ * One owner id per frame is the whole truth about who may touch what. Every
+ * change goes through here so that three views stay equal: the table, the
+ * guest's count and ownership bitmap in its exo page, and the platform's
+ * bindings (hv_plat_bind / hv_plat_unbind). Calls are all or nothing: all
+ * arguments are checked before the first frame changes hands.
+ */
+#include "core.h"
+
+void hv_pool_init(struct hv_pool *pool, uint64_t nframes, uint32_t *owner,
+		  uint8_t *host)
+{
+	pool->nframes = nframes;
+	pool->nfree = nframes;
+	pool->owner = owner;
+	pool->host = host;
+	pool->scan = 0;
+}
+
+void hv_guest_init(struct hv_guest *g, struct hv_pool *pool, uint32_t id,
+		   uint64_t cap_frames)
+{
+	*g = (struct hv_guest){ .pool = pool, .id = id, .cap_frames = cap_frames };
+}
+
+uint32_t hv_frame_owner(const struct hv_pool *pool, uint64_t f)
+{
+	return pool->owner[f];
+}
+
+static void mark(struct hv_guest *g, uint64_t f, uint32_t owner)
+{
+	g->pool->owner[f] = owner;
+	if (g->bitmap) {
+		if (owner)
+			g->bitmap[f / 8] |= (uint8_t)(1u << (f % 8));
+		else
+			g->bitmap[f / 8] &= (uint8_t)~(1u << (f % 8));
+	}
+}
+
+static void published(struct hv_guest *g)
+{
+	if (g->exo)
+		g->exo->frames_owned = g->owned;
+}
+
+/* Bind sorted-or-not frames, coalescing runs so that a contiguous
+ * allocation is one platform call. On failure unbinds what it bound. */
+static int bind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
+{
+	uint64_t i = 0;
+	while (i < n) {
+		uint64_t j = i + 1;
+		while (j < n && f[j] == f[j - 1] + 1)
+			j++;
+		int rc = hv_plat_bind(g, f[i], j - i);
+		if (rc < 0) {
+			uint64_t k = 0;
+			while (k < i) {
+				uint64_t m = k + 1;
+				while (m < i && f[m] == f[m - 1] + 1)
+					m++;
+				hv_plat_unbind(g, f[k], m - k);
+				k = m;
+			}
+			return rc;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static void unbind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
+{
+	uint64_t i = 0;
+	while (i < n) {
+		uint64_t j = i + 1;
+		while (j < n && f[j] == f[j - 1] + 1)
+			j++;
+		hv_plat_unbind(g, f[i], j - i);
+		i = j;
+	}
+}
+
+static int within_cap(const struct hv_guest *g, uint64_t n)
+{
+	return n <= g->pool->nfree && n <= g->cap_frames - g->owned;
+}
+
+/* Hand the (already chosen, all free) frames to g. */
+static int take(struct hv_guest *g, uint64_t n, const uint64_t *f)
+{
+	int rc = bind_runs(g, n, f);
+	if (rc < 0)
+		return rc;
+	for (uint64_t i = 0; i < n; i++)
+		mark(g, f[i], g->id);
+	g->owned += n;
+	g->pool->nfree -= n;
+	published(g);
+	return 0;
+}
+
+int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
+{
+	struct hv_pool *p = g->pool;
+	if (!within_cap(g, n))
+		return -EXO_ENOMEM;
+	/* Lowest free first: hypercall blocks must sit below 4 GiB, and a
+	 * guest's early frames are where it puts them. */
+	uint64_t got = 0;
+	for (uint64_t f = p->scan; f < p->nframes && got < n; f++)
+		if (p->owner[f] == HV_FRAME_FREE)
+			out[got++] = f;
+	for (uint64_t f = 0; f < p->scan && got < n; f++)
+		if (p->owner[f] == HV_FRAME_FREE)
+			out[got++] = f;
+	if (got < n)
+		return -EXO_ENOMEM; /* nfree says otherwise: table corrupt */
+	int rc = take(g, n, out);
+	if (rc == 0 && n)
+		p->scan = out[n - 1] + 1 < p->nframes ? out[n - 1] + 1 : 0;
+	return rc;
+}
+
+int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
+{
+	struct hv_pool *p = g->pool;
+	if (n == 0 || !within_cap(g, n))
+		return -EXO_ENOMEM;
+	uint64_t run = 0;
+	for (uint64_t f = 0; f < p->nframes; f++) {
+		run = p->owner[f] == HV_FRAME_FREE ? run + 1 : 0;
+		if (run == n) {
+			uint64_t start = f + 1 - n;
+			int rc = hv_plat_bind(g, start, n);
+			if (rc < 0)
+				return rc;
+			for (uint64_t i = start; i <= f; i++)
+				mark(g, i, g->id);
+			g->owned += n;
+			p->nfree -= n;
+			published(g);
+			*first = start;
+			return 0;
+		}
+	}
+	return -EXO_ENOMEM;
+}
+
+/* Detect a frame named twice in one vector, without extra memory: the
+ * owner table is borrowed, marking each checked frame with an id no guest
+ * has, and restored before returning. */
+#define HV_MARK_ID 0xffffffffu
+
+int hv_frames_alloc_named(struct hv_guest *g, uint64_t n, const uint64_t *want,
+			  uint64_t *bad)
+{
+	struct hv_pool *p = g->pool;
+	int rc = 0;
+	uint64_t i;
+	for (i = 0; i < n; i++) {
+		if (want[i] >= p->nframes) {
+			rc = -EXO_ERANGE;
+			break;
+		}
+		if (p->owner[want[i]] == HV_MARK_ID) {
+			rc = -EXO_EINVAL;
+			break;
+		}
+		if (p->owner[want[i]] != HV_FRAME_FREE) {
+			rc = -EXO_EBUSY;
+			break;
+		}
+		p->owner[want[i]] = HV_MARK_ID;
+	}
+	for (uint64_t k = 0; k < i; k++)
+		p->owner[want[k]] = HV_FRAME_FREE;
+	if (rc == 0 && !within_cap(g, n)) {
+		rc = -EXO_ENOMEM;
+		i = n;
+	}
+	if (rc < 0) {
+		*bad = i;
+		return rc;
+	}
+	return take(g, n, want);
+}
+
+int hv_frames_release(struct hv_guest *g, uint64_t n, const uint64_t *frames,
+		      uint64_t *bad)
+{
+	struct hv_pool *p = g->pool;
+	int rc = 0;
+	uint64_t i;
+	for (i = 0; i < n; i++) {
+		rc = hv_check_frame(g, frames[i]);
+		if (rc < 0)
+			break;
+		p->owner[frames[i]] = HV_MARK_ID; /* a repeat now fails -EPERM */
+	}
+	for (uint64_t k = 0; k < i; k++)
+		p->owner[frames[k]] = g->id;
+	if (rc < 0) {
+		*bad = i;
+		return rc;
+	}
+	unbind_runs(g, n, frames);
+	for (i = 0; i < n; i++)
+		mark(g, frames[i], HV_FRAME_FREE);
+	g->owned -= n;
+	p->nfree += n;
+	published(g);
+	return 0;
+}
+
+void hv_guest_release_all(struct hv_guest *g)
+{
+	struct hv_pool *p = g->pool;
+	uint64_t f = 0;
+	while (f < p->nframes) {
+		if (p->owner[f] != g->id) {
+			f++;
+			continue;
+		}
+		uint64_t start = f;
+		while (f < p->nframes && p->owner[f] == g->id)
+			mark(g, f++, HV_FRAME_FREE);
+		hv_plat_unbind(g, start, f - start);
+		p->nfree += f - start;
+		g->owned -= f - start;
+	}
+	published(g);
+}

@@ -1,0 +1,111 @@
+/*
+ * hv/core/hypercall.c: hypercall dispatch.
+ *
+ * Each call copies its argument block out of the guest, checks the copy,
+ * acts through frames.c, and copies out-fields back. A bad block, vector or
+ * buffer is the guest's error (a status it sees in rax), never hv's.
+ */
+#include "core.h"
+
+static int64_t hc_console(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_console a;
+	char buf[EXO_CONSOLE_MAX];
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.len > EXO_CONSOLE_MAX)
+		return -EXO_E2BIG;
+	if (hv_copy_from_guest(g, buf, a.buf_gpa, a.len) < 0)
+		return -EXO_EFAULT;
+	hv_plat_console(g, buf, a.len);
+	return (int64_t)a.len;
+}
+
+static int64_t hc_exit(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_exit a;
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.status > EXO_EXIT_STATUS_MAX) {
+		g->end = HV_END_PROTOCOL;
+		g->exit_status = a.status;
+		return -EXO_EINVAL;
+	}
+	g->end = HV_END_EXIT;
+	g->exit_status = a.status;
+	return 0;
+}
+
+static int64_t hc_frames(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
+{
+	struct exo_hc_frames a;
+	uint64_t vec[EXO_FRAMES_MAX];
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.count > EXO_FRAMES_MAX)
+		return -EXO_E2BIG;
+	uint64_t bytes = (uint64_t)a.count * sizeof vec[0];
+	int alloc = nr == EXO_HC_FRAME_ALLOC;
+	if (alloc ? a.flags > EXO_FA_NAMED : a.flags != 0)
+		return -EXO_EINVAL;
+	int rc;
+	a.bad_index = a.count;
+	if (alloc && a.flags == EXO_FA_ANY) {
+		/* The vector must be writable guest memory before anything
+		 * moves; allocating only adds frames, so it stays writable. */
+		if (hv_check_gpa(g, a.vec_gpa, bytes) < 0)
+			return -EXO_EFAULT;
+		rc = hv_frames_alloc_any(g, a.count, vec);
+		if (rc == 0)
+			hv_copy_to_guest(g, a.vec_gpa, vec, bytes);
+	} else if (hv_copy_from_guest(g, vec, a.vec_gpa, bytes) < 0) {
+		return -EXO_EFAULT;
+	} else if (alloc) {
+		rc = hv_frames_alloc_named(g, a.count, vec, &a.bad_index);
+	} else {
+		rc = hv_frames_release(g, a.count, vec, &a.bad_index);
+	}
+	/* This copy fails only when a release gave back the block's own
+	 * frame; the status in rax is then all the guest gets, and needs. */
+	hv_copy_to_guest(g, block_gpa, &a, sizeof a);
+	return rc < 0 ? rc : (int64_t)a.count;
+}
+
+static int64_t hc_info(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_info a = {
+		.pool_frames = g->pool->nframes,
+		.frames_owned = g->owned,
+		.mem_cap_frames = g->cap_frames,
+		.exo_page_gpa = g->exo_gpa,
+	};
+	return hv_copy_to_guest(g, block_gpa, &a, sizeof a);
+}
+
+static int64_t hc_fault(struct hv_guest *g, uint64_t block_gpa)
+{
+	if (hv_copy_from_guest(g, &g->fault, block_gpa, sizeof g->fault) < 0)
+		return -EXO_EFAULT;
+	g->end = HV_END_FAULT;
+	return 0;
+}
+
+int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
+{
+	g->stats.hypercalls[nr < EXO_HC_COUNT ? nr : EXO_HC_COUNT]++;
+	switch (nr) {
+	case EXO_HC_CONSOLE:
+		return hc_console(g, block_gpa);
+	case EXO_HC_EXIT:
+		return hc_exit(g, block_gpa);
+	case EXO_HC_FRAME_ALLOC:
+	case EXO_HC_FRAME_RELEASE:
+		return hc_frames(g, nr, block_gpa);
+	case EXO_HC_INFO:
+		return hc_info(g, block_gpa);
+	case EXO_HC_FAULT:
+		return hc_fault(g, block_gpa);
+	default:
+		return -EXO_ENOSYS;
+	}
+}

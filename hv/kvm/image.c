@@ -1,0 +1,59 @@
+/*
+ * hv/kvm/image.c: reading a guest image from the host's file system.
+ *
+ * Turns every way a path can fail to be a guest image into one line that
+ * names the path; hv/core/elf.c judges the bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
+		   uint64_t *len, struct hv_image *img)
+{
+	struct stat st;
+	const char *why;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
+				errno == ENOENT ? "no such file" : strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
+				S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+	}
+	if ((uint64_t)st.st_size > cap_bytes) {
+		close(fd);
+		return kvm_fail(HV_STATUS_IMAGE, "%s: image of %llu KiB is larger than the "
+				"memory cap (--mem %llu KiB)", path,
+				(unsigned long long)st.st_size >> 10,
+				(unsigned long long)cap_bytes >> 10);
+	}
+	*len = (uint64_t)st.st_size;
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf) {
+		close(fd);
+		return kvm_fail(HV_STATUS_HOST, "%s: out of memory", path);
+	}
+	uint64_t got = 0;
+	while (got < *len) {
+		ssize_t r = read(fd, *buf + got, *len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			close(fd);
+			return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
+					r < 0 ? strerror(errno) : "file shrank while being read");
+		}
+		got += (uint64_t)r;
+	}
+	close(fd);
+	if (hv_elf_parse(*buf, *len, img, &why) < 0)
+		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path, why);
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * hv/kvm/kvm.h: the kvm platform's internal interface.
+ *
+ * The kvm platform runs hv/core in a Linux process and borrows Linux KVM's
+ * VMX (or SVM) root: one KVM VM and vCPU per guest, the frame pool as a
+ * memfd, and a guest view of the pool whose pages are mapped only where the
+ * guest owns the frame. Errors are reported here, once, as one line on
+ * stderr; callers return the documented exit status.
+ */
+#ifndef HV_KVM_H
+#define HV_KVM_H
+
+#include <stdint.h>
+
+#include "../core/core.h"
+
+/* The frame pool: a memfd and hv's own read-write mapping of all of it. */
+struct kvm_pool {
+	int memfd;
+	uint64_t bytes;
+	uint8_t *host;
+	uint32_t *owner;
+	struct hv_pool core;
+};
+
+/* One guest: its VM, vCPU, and its view of the pool. */
+struct kvm_vm {
+	struct kvm_pool *pool;
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	uint64_t run_bytes;
+	uint8_t *view;      /* guest view: PROT_NONE except owned frames */
+	uint8_t *exo_area;  /* hv's writable copy of the read-only exo area */
+	uint64_t exo_bytes;
+	struct hv_guest g;
+};
+
+struct kvm_options {
+	uint64_t mem_bytes, pool_bytes;
+	int stats;
+	const char *image;
+	int argc;        /* guest argv, argv[0] = image */
+	char **argv;
+};
+
+/* cli.c: parse "64M", "1G", "4096"; 0 or -1 with *why set. */
+int kvm_parse_size(const char *s, uint64_t *bytes, const char **why);
+/* Parse `exo run ...` into opts; returns 0 or an exit status. */
+int kvm_parse_run(int argc, char **argv, struct kvm_options *opts);
+
+/* pool.c */
+int kvm_pool_create(struct kvm_pool *pool, uint64_t bytes);
+void kvm_pool_destroy(struct kvm_pool *pool);
+int kvm_view_create(struct kvm_vm *vm);
+
+/* vm.c: open /dev/kvm, create the VM and vCPU, slots, CPU state. */
+int kvm_vm_create(struct kvm_vm *vm, struct kvm_pool *pool);
+int kvm_vm_boot(struct kvm_vm *vm, const struct hv_boot *boot);
+void kvm_vm_destroy(struct kvm_vm *vm);
+int kvm_first_step(struct kvm_vm *vm, int on);
+
+/* image.c: read and validate IMAGE; 0 or HV_STATUS_IMAGE. */
+int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
+		   uint64_t *len, struct hv_image *img);
+
+/* run.c: run the guest until it ends; returns the exit status. */
+int kvm_run_guest(struct kvm_vm *vm, int stats);
+
+/* Report helpers: "exo: " + message on stderr, return status. */
+int kvm_fail(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+uint64_t kvm_now_ns(void);
+
+#endif
