@@ -1,0 +1,222 @@
+/*
+ * tests/guest/test_bad_input.c: every bad command line, image and host
+ * gets one clear line on stderr and its documented status, never a crash
+ * or a hang.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+/* A scratch file holding len bytes; its path goes to path. */
+static void scratch(char path[64], const void *bytes, size_t len)
+{
+	strcpy(path, "/tmp/exo-test-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, bytes, len), (ssize_t)len);
+	close(fd);
+}
+
+/* An ELF64 header with one program header after it. */
+struct elf {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+	uint32_t p_type, p_flags;
+	uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
+	uint8_t code[16];
+};
+
+static struct elf elf(uint64_t vaddr)
+{
+	return (struct elf){
+		.ident = { 0x7f, 'E', 'L', 'F', 2, 1, 1 },
+		.type = 2, .machine = 62, .version = 1, .entry = vaddr + 120,
+		.phoff = 64, .ehsize = 64, .phentsize = 56, .phnum = 1,
+		.p_type = 1, .p_flags = 5, .p_vaddr = vaddr, .p_filesz = sizeof(struct elf),
+		.p_memsz = sizeof(struct elf), .p_align = 4096,
+	};
+}
+
+static void bad_image(const void *bytes, size_t len, const char *why)
+{
+	char path[64];
+	struct exo_result r;
+	scratch(path, bytes, len);
+	exo_run(&r, "run", path, NULL);
+	unlink(path);
+	cr_assert_eq(r.status, 126, "status %d, stderr: %s", r.status, r.err);
+	char want[160];
+	snprintf(want, sizeof want, "%s: %s", path, why);
+	assert_one_line_error(&r, want);
+}
+
+Test(bad_image, missing_file)
+{
+	struct exo_result r;
+	exo_run(&r, "run", "build/no-such-image", NULL);
+	cr_assert_eq(r.status, 126);
+	assert_one_line_error(&r, "exo: build/no-such-image: no such file");
+}
+
+Test(bad_image, directory)
+{
+	struct exo_result r;
+	exo_run(&r, "run", "build", NULL);
+	cr_assert_eq(r.status, 126);
+	assert_one_line_error(&r, "exo: build: is a directory");
+}
+
+Test(bad_image, text_file_is_not_elf)
+{
+	bad_image("#!/bin/sh\necho hi\n", 18, "not an ELF file");
+}
+
+Test(bad_image, empty_file_is_not_elf)
+{
+	bad_image("", 0, "not an ELF file");
+}
+
+Test(bad_image, truncated_header)
+{
+	struct elf e = elf(0xffffffff80100000ull);
+	bad_image(&e, 40, "truncated ELF header");
+}
+
+Test(bad_image, elf32_is_not_64_bit)
+{
+	struct elf e = elf(0xffffffff80100000ull);
+	e.ident[4] = 1;
+	bad_image(&e, sizeof e, "not a 64-bit ELF file");
+}
+
+Test(bad_image, aarch64_is_not_x86_64)
+{
+	struct elf e = elf(0xffffffff80100000ull);
+	e.machine = 183;
+	bad_image(&e, sizeof e, "not an x86-64 executable");
+}
+
+Test(bad_image, position_independent_host_program_is_not_static)
+{
+	struct exo_result r;
+	exo_run(&r, "run", "/bin/true", NULL);
+	cr_assert_eq(r.status, 126, "%s", r.err);
+	assert_one_line_error(&r, "/bin/true: not a static executable");
+}
+
+Test(bad_image, program_with_an_interpreter_is_not_static)
+{
+	struct elf e = elf(0xffffffff80100000ull);
+	e.p_type = 3; /* PT_INTERP */
+	bad_image(&e, sizeof e, "not a static executable (has a dynamic loader)");
+}
+
+Test(bad_image, linux_program_linked_low_is_outside_the_image_window)
+{
+	struct elf e = elf(0x400000);
+	bad_image(&e, sizeof e, "segment outside the guest image window");
+}
+
+Test(bad_image, segment_beyond_the_end_of_the_file)
+{
+	struct elf e = elf(0xffffffff80100000ull);
+	e.p_filesz = e.p_memsz = 1 << 20;
+	bad_image(&e, sizeof e, "segment data beyond the end of the file");
+}
+
+Test(bad_image, file_larger_than_the_memory_cap)
+{
+	struct exo_result r;
+	exo_run(&r, "run", "--mem", "16K", IMAGES "../../apps/hello", NULL);
+	cr_assert_eq(r.status, 126, "%s", r.err);
+	assert_one_line_error(&r, "is larger than the memory cap (--mem 16 KiB)");
+}
+
+Test(bad_image, image_and_page_tables_over_the_memory_cap)
+{
+	struct stat st;
+	cr_assert(stat(IMAGES "../../apps/hello", &st) == 0);
+	/* Room for the file, not for its bss and page tables. */
+	char mem[32];
+	snprintf(mem, sizeof mem, "%lldK", (long long)(st.st_size / 4096 + 1) * 4);
+	struct exo_result r;
+	exo_run(&r, "run", "--mem", mem, IMAGES "../../apps/hello", NULL);
+	cr_assert_eq(r.status, 126, "%s", r.err);
+	assert_one_line_error(&r, "with its page tables; --mem allows");
+}
+
+static void usage(const char *needle, ...)
+{
+	char *argv[16] = { EXO };
+	int n = 1;
+	va_list ap;
+	va_start(ap, needle);
+	while ((argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	struct exo_result r;
+	run_argv(argv, &r);
+	cr_assert_eq(r.status, 125, "status %d, stderr: %s", r.status, r.err);
+	cr_assert(strncmp(r.err, "exo: ", 5) == 0 && strstr(r.err, needle), "stderr: %s", r.err);
+}
+
+Test(usage, malformed_sizes_are_refused)
+{
+	usage("--mem abc: malformed size", "run", "--mem", "abc", IMAGES "forged", NULL);
+	usage("--pool 12Q: malformed size", "run", "--pool", "12Q", IMAGES "forged", NULL);
+	usage("--mem 0: size must be greater than zero", "run", "--mem", "0", IMAGES "forged", NULL);
+	usage("whole number of 4 KiB frames", "run", "--mem", "4097", IMAGES "forged", NULL);
+	usage("--mem: missing SIZE", "run", "--mem", NULL);
+}
+
+Test(usage, sizes_larger_than_the_machine_are_refused)
+{
+	usage("larger than this machine's memory", "run", "--pool", "100000G", IMAGES "forged", NULL);
+	usage("larger than this machine's memory", "run", "--mem", "100000G", IMAGES "forged", NULL);
+}
+
+Test(usage, mem_larger_than_pool_is_refused)
+{
+	usage("--mem (8192 KiB) is larger than --pool (4096 KiB)", "run", "--mem", "8M", "--pool",
+	      "4M", IMAGES "forged", NULL);
+}
+
+Test(usage, missing_image_unknown_option_and_command)
+{
+	usage("missing IMAGE", "run", NULL);
+	usage("unknown option --frob", "run", "--frob", IMAGES "forged", NULL);
+	usage("unknown command", "launch", NULL);
+	usage("missing command", NULL);
+}
+
+Test(host, absent_dev_kvm_says_how_to_fix_it)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root for a private mount namespace");
+	char *argv[] = { "unshare", "-m", "sh", "-c",
+			 "mount -t tmpfs none /dev && exec \"$0\" run \"$1\"", EXO,
+			 IMAGES "forged", NULL };
+	struct exo_result r;
+	run_argv(argv, &r);
+	cr_assert_eq(r.status, 127, "status %d, stderr: %s", r.status, r.err);
+	assert_one_line_error(&r, "/dev/kvm: not found (load kvm_intel or kvm_amd");
+}
+
+Test(host, dev_kvm_without_permission_says_how_to_fix_it)
+{
+	struct stat st;
+	if (geteuid() != 0 || stat("/dev/kvm", &st) != 0 || (st.st_mode & 0006))
+		cr_skip_test("needs root and a /dev/kvm closed to others");
+	char *argv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EXO,
+			 "run", IMAGES "forged", NULL };
+	struct exo_result r;
+	run_argv(argv, &r);
+	cr_assert_eq(r.status, 127, "status %d, stderr: %s", r.status, r.err);
+	assert_one_line_error(&r, "/dev/kvm: permission denied (add your user to the kvm group");
+}
