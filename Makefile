@@ -15,7 +15,7 @@ CC ?= cc
 KCONFIG := kconfig-conf
 
 PACKAGES := gcc make libc6-dev linux-libc-dev kconfig-frontends-nox \
-	libcriterion-dev pkg-config
+	libcriterion-dev util-linux
 
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include

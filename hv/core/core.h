@@ -204,4 +204,8 @@ void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n);
 /* Write len bytes of guest console output (already copied out of the guest). */
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len);
 
+/* hv found its own state inconsistent (a bug in hv): report and stop
+ * everything. Does not return. */
+__attribute__((noreturn)) void hv_plat_panic(const char *why);
+
 #endif

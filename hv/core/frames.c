@@ -7,7 +7,14 @@
  * bindings (hv_plat_bind / hv_plat_unbind). Calls are all or nothing: all
  * arguments are checked before the first frame changes hands.
  */
+#include "config.h"
 #include "core.h"
+
+#ifdef CONFIG_DEBUG_CHECKS
+#define HV_DEBUG_CHECKS 1
+#else
+#define HV_DEBUG_CHECKS 0
+#endif
 
 void hv_pool_init(struct hv_pool *pool, uint64_t nframes, uint32_t *owner,
 		  uint8_t *host)
@@ -41,10 +48,29 @@ static void mark(struct hv_guest *g, uint64_t f, uint32_t owner)
 	}
 }
 
+/* Debug checks: the table, the guest's count, its bitmap and the pool's
+ * free count must agree after every change. A mismatch is a bug in hv,
+ * and continuing could hand one guest's frame to another. */
+static void verify(const struct hv_guest *g)
+{
+	const struct hv_pool *p = g->pool;
+	uint64_t mine = 0, free = 0;
+	for (uint64_t f = 0; f < p->nframes; f++) {
+		mine += p->owner[f] == g->id;
+		free += p->owner[f] == HV_FRAME_FREE;
+		if (g->bitmap && ((g->bitmap[f / 8] >> (f % 8)) & 1) != (p->owner[f] == g->id))
+			hv_plat_panic("ownership bitmap disagrees with the table");
+	}
+	if (mine != g->owned || free != p->nfree || g->owned > g->cap_frames)
+		hv_plat_panic("frame counts disagree with the ownership table");
+}
+
 static void published(struct hv_guest *g)
 {
 	if (g->exo)
 		g->exo->frames_owned = g->owned;
+	if (HV_DEBUG_CHECKS)
+		verify(g);
 }
 
 /* Bind sorted-or-not frames, coalescing runs so that a contiguous

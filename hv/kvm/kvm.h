@@ -63,8 +63,9 @@ int kvm_first_step(struct kvm_vm *vm, int on);
 int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
 		   uint64_t *len, struct hv_image *img);
 
-/* run.c: run the guest until it ends; returns the exit status. */
-int kvm_run_guest(struct kvm_vm *vm, int stats);
+/* run.c: run the guest until it ends; returns the exit status. With stats,
+ * prints --stats, timed from t0 (when exo started). */
+int kvm_run_guest(struct kvm_vm *vm, int stats, uint64_t t0);
 
 /* Report helpers: "exo: " + message on stderr, return status. */
 int kvm_fail(int status, const char *fmt, ...)

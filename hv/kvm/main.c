@@ -22,6 +22,7 @@ static int run(int argc, char **argv)
 	uint64_t len;
 	const char *why;
 	int rc;
+	uint64_t t0 = kvm_now_ns();
 
 	if ((rc = kvm_parse_run(argc, argv, &o)))
 		return rc;
@@ -48,7 +49,7 @@ static int run(int argc, char **argv)
 	}
 	if ((rc = kvm_vm_boot(&vm, &boot)))
 		goto out;
-	rc = kvm_run_guest(&vm, o.stats);
+	rc = kvm_run_guest(&vm, o.stats, t0);
 out:
 	kvm_vm_destroy(&vm);
 	if (pool.owner)

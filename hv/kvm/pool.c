@@ -92,6 +92,12 @@ void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n)
 	}
 }
 
+void hv_plat_panic(const char *why)
+{
+	kvm_fail(HV_STATUS_HOST, "internal error in hv: %s", why);
+	_exit(HV_STATUS_HOST);
+}
+
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)
 {
 	(void)g;

@@ -39,7 +39,7 @@ static void print_stats(const struct kvm_vm *vm, uint64_t t0, uint64_t t_first, 
 {
 	const struct hv_stats *s = &vm->g.stats;
 	uint64_t exits = 0, calls = 0;
-	fprintf(stderr, "exo: stats: run %.3f ms", (double)(t_end - t0) / 1e6);
+	fprintf(stderr, "exo: stats: %.3f ms from start to guest exit", (double)(t_end - t0) / 1e6);
 	if (t_first)
 		fprintf(stderr, ", first guest instruction at %.3f ms", (double)(t_first - t0) / 1e6);
 	fprintf(stderr, "\nexo: stats: exits:");
@@ -154,9 +154,9 @@ static int handle_exit(struct kvm_vm *vm)
 	}
 }
 
-int kvm_run_guest(struct kvm_vm *vm, int stats)
+int kvm_run_guest(struct kvm_vm *vm, int stats, uint64_t t0)
 {
-	uint64_t t0 = kvm_now_ns(), t_first = 0;
+	uint64_t t_first = 0;
 	int stepping = stats && kvm_first_step(vm, 1) == 0;
 
 	for (;;) {
