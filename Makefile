@@ -125,11 +125,19 @@ check:
 	$(MAKE) all
 	$(MAKE) test
 
+# The demo: a guest that greets, one that works its frames, one that forges
+# hypercall arguments and carries on, and one that touches a frame it does
+# not own and is ended alone. Each line says the command and its status.
+DEMO_RUNS := "--stats $(B)/apps/hello demo" \
+	"--mem 1M $(B)/tests/guest/frames" \
+	"$(B)/tests/guest/forged" \
+	"$(B)/tests/guest/crash read-unowned"
+
 demo:
 	$(MAKE) deps
 	$(MAKE) all
-	@for a in $(APP_IMAGES); do echo "== $(B)/exo run --stats $$a"; \
-		$(B)/exo run --stats $$a demo; echo "== exit status $$?"; done
+	@for r in $(DEMO_RUNS); do echo; echo "\$$ $(B)/exo run $$r"; \
+		$(B)/exo run $$r; echo "[exit status $$?]"; done
 
 # --- packages ---
 
