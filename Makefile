@@ -19,7 +19,7 @@ PACKAGES := gcc make libc6-dev linux-libc-dev kconfig-frontends-nox \
 
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include
-GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -Iguestlib/src \
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -Iguestlib/src -Ilibos \
 	-ffreestanding -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
@@ -33,6 +33,10 @@ KVM_SRC := $(wildcard hv/kvm/*.c)
 GUESTLIB_SRC := $(wildcard guestlib/src/*.c guestlib/src/*.S)
 GUESTLIB_OBJ := $(patsubst %,$(B)/%.o,$(GUESTLIB_SRC))
 GUESTLIB := $(B)/guestlib/libguest.a
+LIBVM_SRC := $(wildcard libos/vm/*.c libos/vm/*.S)
+LIBVM_OBJ := $(patsubst %,$(B)/%.o,$(LIBVM_SRC))
+LIBVM := $(B)/libos/libvm.a
+GUEST_LIBS := $(LIBVM) $(GUESTLIB)
 
 APPS := $(notdir $(wildcard apps/*))
 APP_IMAGES := $(addprefix $(B)/apps/,$(APPS))
@@ -93,11 +97,24 @@ $(GUESTLIB): $(GUESTLIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# A guest image: its C files, linked with guestlib at the image window.
+$(B)/libos/%.c.o: libos/%.c $(wildcard guestlib/include/exo/*.h libos/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(B)/libos/%.S.o: libos/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(LIBVM): $(LIBVM_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# A guest image: its C files, linked with the library OSes and guestlib at
+# the image window (archives: only what the guest uses is linked).
 define guest_image
-$(1): $(2) $(GUESTLIB) guestlib/guest.ld $(wildcard guestlib/include/exo/*.h)
+$(1): $(2) $(GUEST_LIBS) guestlib/guest.ld $(wildcard guestlib/include/exo/*.h libos/*/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(GUEST_CFLAGS) $$(GUEST_LDFLAGS) -o $$@ $(2) $$(GUESTLIB)
+	$$(CC) $$(GUEST_CFLAGS) $$(GUEST_LDFLAGS) -o $$@ $(2) $$(GUEST_LIBS)
 endef
 $(foreach a,$(APPS),$(eval $(call guest_image,$(B)/apps/$(a),$(wildcard apps/$(a)/*.c))))
 $(foreach t,$(TEST_IMAGES),$(eval $(call guest_image,$(t),tests/guest/images/$(notdir $(t)).c)))

@@ -10,8 +10,6 @@
 #include "exo/exo.h"
 #include "guestlib.h"
 
-#define GDT_KCODE 0x08
-#define GDT_KDATA 0x10
 #define GDT_TSS 0x30
 
 struct tss {
@@ -64,7 +62,7 @@ void exo_cpu_init(void)
 	for (unsigned v = 0; v < 32; v++) {
 		uint64_t off = exo_vectors[v];
 		idt[v] = (struct gate){
-			.off_lo = (uint16_t)off, .selector = GDT_KCODE,
+			.off_lo = (uint16_t)off, .selector = EXO_SEL_KCODE,
 			.ist = v == 8 ? 1 : 0, /* #DF gets a stack of its own */
 			.type = 0x8e,          /* present, DPL 0, interrupt gate */
 			.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
@@ -91,7 +89,7 @@ void exo_cpu_init(void)
 		"movw %4, %%ax\n\t"
 		"ltr %%ax"
 		:
-		: "m"(g), "m"(i), "i"(GDT_KCODE), "i"(GDT_KDATA), "i"(GDT_TSS)
+		: "m"(g), "m"(i), "i"(EXO_SEL_KCODE), "i"(EXO_SEL_KDATA), "i"(GDT_TSS)
 		: "rax", "memory");
 
 	/* Let ring-3 application code use SSE: the OS (here, the guest)

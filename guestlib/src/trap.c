@@ -10,6 +10,26 @@
 
 static exo_trap_handler handlers[32];
 
+extern const char exo_hc_out[], exo_kcall_gate[];
+
+/* Ring crossings guestlib itself provides (see exo.h); 1 if f was one. */
+static int crossing(struct exo_trap_frame *f)
+{
+	if (f->vector == 6 && f->rip == (uint64_t)(uintptr_t)exo_kcall_gate) {
+		f->rip += 2; /* past ud2; fn may move it elsewhere */
+		((exo_kcall_fn)(uintptr_t)f->rdi)(f);
+		return 1;
+	}
+	if (f->vector == 13 && (f->cs & 3) == 3 && f->rip == (uint64_t)(uintptr_t)exo_hc_out) {
+		uint64_t rax = (uint32_t)f->rax;
+		__asm__ volatile("outl %%eax, %%dx" : "+a"(rax) : "d"((uint16_t)f->rdx) : "memory");
+		f->rax = rax;
+		f->rip += 1; /* past the one-byte out */
+		return 1;
+	}
+	return 0;
+}
+
 void exo_trap_set(unsigned vector, exo_trap_handler h)
 {
 	if (vector < 32)
@@ -18,10 +38,17 @@ void exo_trap_set(unsigned vector, exo_trap_handler h)
 
 void exo_trap(struct exo_trap_frame *f)
 {
+	if (crossing(f))
+		return;
 	if (f->vector < 32 && handlers[f->vector] && handlers[f->vector](f))
 		return;
+	exo_trap_report(f, exo_read_cr2());
+}
+
+void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2)
+{
 	struct exo_hc_fault r = {
-		.vector = f->vector, .error_code = f->error_code, .cr2 = exo_read_cr2(),
+		.vector = f->vector, .error_code = f->error_code, .cr2 = cr2,
 		.regs = {
 			.rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,
 			.rsi = f->rsi, .rdi = f->rdi, .rbp = f->rbp, .rsp = f->rsp,

@@ -1,7 +1,7 @@
 /*
  * hv/kvm/cli.c: the `exo run` command line.
  *
- *   exo run [--mem SIZE] [--pool SIZE] [--stats] IMAGE [ARGS...]
+ *   exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] IMAGE [ARGS...]
  *
  * Options stop at IMAGE; everything after it belongs to the guest. Sizes
  * take K, M or G (powers of 1024, an optional "iB" or "B" after) and must be
@@ -17,7 +17,7 @@
 #include "kvm.h"
 #include "config.h"
 
-#define USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--stats] IMAGE [ARGS...]"
+#define USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] IMAGE [ARGS...]"
 
 int kvm_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
@@ -82,6 +82,7 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 	*o = (struct kvm_options){
 		.mem_bytes = (uint64_t)CONFIG_GUEST_MEM_DEFAULT_MIB << 20,
 		.pool_bytes = (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20,
+		.ring = EXO_RING_AUTO,
 	};
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -92,6 +93,19 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 		} else if (!strcmp(a, "--pool")) {
 			if ((rc = size_option(a, argv[i + 1], &o->pool_bytes)))
 				return rc;
+			i++;
+		} else if (!strcmp(a, "--ring")) {
+			const char *r = argv[i + 1];
+			if (!r)
+				return kvm_fail(HV_STATUS_USAGE, "--ring: missing auto, 0 or 3\n" USAGE);
+			if (!strcmp(r, "auto"))
+				o->ring = EXO_RING_AUTO;
+			else if (!strcmp(r, "0"))
+				o->ring = EXO_RING_0;
+			else if (!strcmp(r, "3"))
+				o->ring = EXO_RING_3;
+			else
+				return kvm_fail(HV_STATUS_USAGE, "--ring %s: must be auto, 0 or 3", r);
 			i++;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = 1;

@@ -38,6 +38,7 @@ struct kvm_vm {
 struct kvm_options {
 	uint64_t mem_bytes, pool_bytes;
 	int stats;
+	uint32_t ring;   /* EXO_RING_*, passed to the guest's library OS */
 	const char *image;
 	int argc;        /* guest argv, argv[0] = image */
 	char **argv;

@@ -47,6 +47,8 @@ static int run(int argc, char **argv)
 			rc = kvm_fail(HV_STATUS_IMAGE, "%s: %s", o.image, why);
 		goto out;
 	}
+	vm.g.exo->flags = o.stats ? EXO_PAGE_F_STATS : 0;
+	vm.g.exo->ring_request = o.ring;
 	if ((rc = kvm_vm_boot(&vm, &boot)))
 		goto out;
 	rc = kvm_run_guest(&vm, o.stats, t0);
@@ -63,10 +65,10 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return run(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
-		puts("usage: exo run [--mem SIZE] [--pool SIZE] [--stats] IMAGE [ARGS...]");
+		puts("usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] IMAGE [ARGS...]");
 		return 0;
 	}
 	return kvm_fail(HV_STATUS_USAGE, "%s\nusage: exo run [--mem SIZE] [--pool SIZE] "
-			"[--stats] IMAGE [ARGS...]",
+			"[--ring auto|0|3] [--stats] IMAGE [ARGS...]",
 			argc < 2 ? "missing command" : "unknown command");
 }

@@ -110,7 +110,9 @@ struct exo_hc_fault {
  * CS/SS are flat 64-bit ring-0 selectors of hv's; guestlib loads its own
  * GDT, IDT and TSS before main().
  */
-#define EXO_PHYSMAP_BASE 0xffff800000000000ull
+/* PML4 slot 273, where Linux keeps its direct map: the development hosts'
+ * paravirtual KVM (PVM) leaves slot 256 unreachable from guest ring 3. */
+#define EXO_PHYSMAP_BASE 0xffff888000000000ull
 #define EXO_IMAGE_MIN 0xffffffff80000000ull
 
 /*
@@ -135,7 +137,18 @@ struct exo_page {
 	uint64_t image_gpa;     /* its frame's GPA; the image is contiguous */
 	uint64_t image_bytes;
 	uint64_t args_len;
+	uint32_t flags;         /* EXO_PAGE_F_* */
+	uint32_t ring_request;  /* EXO_RING_*: where the user asked app code to run */
 	char args[EXO_ARGS_BYTES]; /* argv strings, each NUL-terminated */
 };
+
+/* exo_page.flags */
+#define EXO_PAGE_F_STATS 1u /* the user asked for --stats: say what you chose */
+
+/* exo_page.ring_request: `exo run --ring`. The library OS decides; hv only
+ * passes the user's wish on. */
+#define EXO_RING_0 0u
+#define EXO_RING_3 3u
+#define EXO_RING_AUTO 0xffu
 
 #endif

@@ -56,6 +56,29 @@ struct exo_trap_frame {
  * ends the guest. */
 typedef int (*exo_trap_handler)(struct exo_trap_frame *frame);
 void exo_trap_set(unsigned vector, exo_trap_handler h);
+/* Report an exception to hv, which ends the guest. */
+__attribute__((noreturn)) void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2);
+
+/*
+ * Ring crossing. Application code may run in ring 3 (a library OS's
+ * choice); from there `out` and privileged instructions fault. guestlib
+ * makes both work from either ring:
+ *  - hypercalls made in ring 3 are recognised in the #GP handler and made
+ *    from ring 0 (one extra trap, no extra exit);
+ *  - exo_kcall(fn, a, b, c) runs fn(frame) in ring 0 with a, b, c in
+ *    frame->rsi, rdx, rcx and returns frame->rax as fn left it. fn may
+ *    rewrite the frame entirely (to resume elsewhere, in either ring).
+ * Code in the guest is one protection domain: ring 3 here is about where
+ * application code runs fast, not about isolation, which hv provides.
+ */
+typedef void (*exo_kcall_fn)(struct exo_trap_frame *frame);
+int64_t exo_kcall(exo_kcall_fn fn, uint64_t a, uint64_t b, uint64_t c);
+
+/* Selectors of guestlib's GDT, for library OSes entering ring 3. */
+#define EXO_SEL_KCODE 0x08
+#define EXO_SEL_KDATA 0x10
+#define EXO_SEL_UDATA 0x23
+#define EXO_SEL_UCODE 0x2b
 
 static inline uint64_t exo_read_cr2(void)
 {

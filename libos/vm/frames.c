@@ -1,0 +1,91 @@
+/*
+ * libos/vm/frames.c: the library's local free list of frames.
+ *
+ * Frames come from hv in batches (one exit for VM_BATCH frames) and go
+ * back to the list, not to hv, when unmapped, so that most faults cost no
+ * exit. Frames in the list are always zero: hv hands out zeroed frames and
+ * vm_frame_put zeroes what it takes back. Huge pages take 512 contiguous,
+ * 2 MiB-aligned frames, asked of hv by name (page colouring).
+ */
+#include "vm_impl.h"
+
+#define VM_BATCH 64u
+#define VM_CACHE_MAX 1024u
+
+static uint64_t cache[VM_CACHE_MAX];
+static unsigned ncached;
+
+static int refill(void)
+{
+	uint64_t vec[VM_BATCH];
+	const struct exo_page *p = exo_page();
+	uint64_t room = p->mem_cap_frames - p->frames_owned;
+	uint32_t want = room < VM_BATCH ? (uint32_t)room : VM_BATCH;
+	vm_state.stats.hv_calls++;
+	if (want == 0 || exo_frames_alloc(vec, want, EXO_FA_ANY, 0) < 0)
+		return -VM_ENOMEM;
+	for (unsigned i = 0; i < want; i++)
+		cache[ncached++] = vec[i];
+	vm_state.stats.frames_from_hv += want;
+	return 0;
+}
+
+int vm_frame_get(uint64_t *frame)
+{
+	if (ncached == 0 && refill() < 0)
+		return -VM_ENOMEM;
+	*frame = cache[--ncached];
+	return 0;
+}
+
+void vm_frame_put(uint64_t frame)
+{
+	memset(vm_phys(frame << 12), 0, VM_PAGE);
+	if (ncached < VM_CACHE_MAX) {
+		cache[ncached++] = frame;
+		return;
+	}
+	vm_state.stats.hv_calls++;
+	exo_frames_release(&frame, 1, 0); /* list full: give it back to hv */
+}
+
+int vm_frames_huge(uint64_t *first)
+{
+	static uint64_t vec[512];
+	const struct exo_page *p = exo_page();
+	if (p->mem_cap_frames - p->frames_owned < 512)
+		return -VM_ENOMEM;
+	/* Try each 2 MiB-aligned run this guest owns none of; hv refuses runs
+	 * another guest holds part of. */
+	for (uint64_t base = 0; base + 512 <= p->pool_frames; base += 512) {
+		int mine = 0;
+		for (uint64_t f = base; f < base + 512 && !mine; f++)
+			mine = exo_owns(f);
+		if (mine)
+			continue;
+		for (unsigned i = 0; i < 512; i++)
+			vec[i] = base + i;
+		vm_state.stats.hv_calls++;
+		if (exo_frames_alloc(vec, 512, EXO_FA_NAMED, 0) == 512) {
+			vm_state.stats.frames_from_hv += 512;
+			*first = base;
+			return 0;
+		}
+	}
+	return -VM_ENOMEM;
+}
+
+void vm_frames_huge_put(uint64_t first)
+{
+	static uint64_t vec[512];
+	for (unsigned i = 0; i < 512; i++)
+		vec[i] = first + i;
+	vm_state.stats.hv_calls++;
+	exo_frames_release(vec, 512, 0);
+}
+
+void vm_get_stats(struct vm_stats *s)
+{
+	*s = vm_state.stats;
+	s->frames_cached = ncached;
+}

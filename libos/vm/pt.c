@@ -1,0 +1,84 @@
+/*
+ * libos/vm/pt.c: the guest's page tables and TLB.
+ *
+ * Tables are reached through hv's direct map of GPAs; new ones come from
+ * the local free list. In ring-3 mode every table and leaf of the lower
+ * half carries the user bit. TLB: INVLPG for up to VM_INVLPG_MAX pages,
+ * a CR3 reload above (nothing in the lower half is global).
+ */
+#include "vm_impl.h"
+
+#define VM_INVLPG_MAX 32u
+
+static uint64_t root(void)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	return cr3 & PTE_ADDR;
+}
+
+uint64_t *vm_pte(uint64_t va, int depth, int create)
+{
+	uint64_t table = root();
+	for (int level = 3; level > depth; level--) {
+		uint64_t *e = &vm_phys(table)[(va >> (12 + 9 * level)) & 511];
+		if (*e & PTE_PS)
+			return NULL;
+		if (!(*e & PTE_P)) {
+			uint64_t f;
+			if (!create || vm_frame_get(&f) < 0)
+				return NULL;
+			*e = (f << 12) | PTE_P | PTE_W | PTE_U;
+		}
+		table = *e & PTE_ADDR;
+	}
+	return &vm_phys(table)[(va >> (12 + 9 * depth)) & 511];
+}
+
+uint64_t *vm_leaf(uint64_t va, int *huge)
+{
+	uint64_t *pd = vm_pte(va, 1, 0);
+	if (pd && (*pd & PTE_PS)) {
+		*huge = 1;
+		return pd;
+	}
+	*huge = 0;
+	return pd && (*pd & PTE_P) ? vm_pte(va, 0, 0) : NULL;
+}
+
+int vm_mapped(uint64_t pte)
+{
+	return (pte & (PTE_P | PTE_PROTNONE)) != 0;
+}
+
+uint64_t vm_pte_bits(unsigned prot)
+{
+	if (!(prot & (VM_R | VM_W | VM_X)))
+		return PTE_PROTNONE;
+	uint64_t bits = PTE_P;
+	if (prot & VM_W)
+		bits |= PTE_W;
+	if (!(prot & VM_X))
+		bits |= PTE_NX;
+	if (vm_state.ring == VM_RING_3)
+		bits |= PTE_U;
+	return bits;
+}
+
+void vm_tlb_flush_all(void)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
+	vm_state.stats.tlb_reload++;
+}
+
+void vm_tlb_flush(uint64_t va, uint64_t npages)
+{
+	if (npages > VM_INVLPG_MAX) {
+		vm_tlb_flush_all();
+		return;
+	}
+	for (uint64_t i = 0; i < npages; i++)
+		__asm__ volatile("invlpg (%0)" : : "r"(va + i * VM_PAGE) : "memory");
+	vm_state.stats.tlb_invlpg += npages;
+}

@@ -1,0 +1,114 @@
+/*
+ * libos/vm/ring.c: where application code runs, and taking over.
+ *
+ * vm_init chooses the ring. Auto probes: a ring-0 loop of 1000 iterations
+ * takes about a microsecond on hardware and milliseconds where the host
+ * emulates guest ring 0, so the choice is not close. Ring 3 needs the
+ * image (code, data, stacks) reachable from ring 3, so the user bit is set
+ * along the image's page-table paths; the direct map stays supervisor-only.
+ */
+#include "vm_impl.h"
+
+struct vm_state vm_state;
+
+#define PROBE_ITERATIONS 1000
+#define EMULATED_CYCLES 200000 /* ~0.1 ms at 2 GHz: far above native */
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t probe(void)
+{
+	uint64_t t0 = rdtsc();
+	for (volatile int i = 0; i < PROBE_ITERATIONS; i++)
+		;
+	return rdtsc() - t0;
+}
+
+/* Set the user bit on every level of the paths that map [va, end). */
+static void user_path(uint64_t va, uint64_t end)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	for (; va < end; va += VM_PAGE) {
+		uint64_t table = cr3 & PTE_ADDR;
+		for (int level = 3; level >= 0; level--) {
+			uint64_t *e = &vm_phys(table)[(va >> (12 + 9 * level)) & 511];
+			if (!(*e & PTE_P))
+				break;
+			*e |= PTE_U;
+			if (*e & PTE_PS)
+				break;
+			table = *e & PTE_ADDR;
+		}
+	}
+}
+
+/* Ring-3 code needs the image (code, data, stacks) and the read-only exo
+ * area (exo_page(), exo_owns); the rest of the direct map stays
+ * supervisor-only. The exo area's 2 MiB direct-map page is opened whole. */
+void vm_user_enable(void)
+{
+	const struct exo_page *p = exo_page();
+	uint64_t exo = EXO_PHYSMAP_BASE + p->exo_page_gpa;
+	user_path(p->image_vaddr, p->image_vaddr + p->image_bytes);
+	user_path(exo, exo + VM_PAGE + (p->pool_frames + 7) / 8);
+	vm_tlb_flush_all();
+}
+
+enum vm_ring vm_ring(void)
+{
+	return vm_state.ring;
+}
+
+uint64_t vm_probe_cycles(void)
+{
+	return vm_state.probe_cycles;
+}
+
+static void enter_ring3(void)
+{
+	__asm__ volatile(
+		"movq %%rsp, %%rax\n\t"
+		"pushq %[ss]\n\t"
+		"pushq %%rax\n\t"
+		"pushfq\n\t"
+		"pushq %[cs]\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"iretq\n"
+		"1:"
+		:
+		: [ss] "i"(EXO_SEL_UDATA), [cs] "i"(EXO_SEL_UCODE)
+		: "rax", "memory");
+}
+
+int vm_init(uint32_t ring)
+{
+	if (vm_state.ready)
+		return -VM_EINVAL;
+	if (ring != EXO_RING_0 && ring != EXO_RING_3 && ring != EXO_RING_AUTO)
+		return -VM_EINVAL;
+	vm_state.probe_cycles = probe();
+	int emulated = vm_state.probe_cycles > EMULATED_CYCLES;
+	if (ring == EXO_RING_AUTO)
+		vm_state.ring = emulated ? VM_RING_3 : VM_RING_0;
+	else
+		vm_state.ring = ring == EXO_RING_3 ? VM_RING_3 : VM_RING_0;
+	vm_fault_init();
+	if (exo_page()->flags & EXO_PAGE_F_STATS)
+		exo_printf("vm: application code runs in ring %d (%s; a %d-iteration ring-0 loop "
+			   "took %lu cycles: ring 0 is %s here)\n", (int)vm_state.ring,
+			   ring == EXO_RING_AUTO ? "auto" : "asked for", PROBE_ITERATIONS,
+			   (unsigned long)vm_state.probe_cycles, emulated ? "emulated" : "native");
+	vm_state.ready = 1;
+	if (vm_state.ring == VM_RING_3) {
+		vm_user_enable();
+		enter_ring3();
+	}
+	return 0;
+}

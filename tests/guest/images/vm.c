@@ -1,0 +1,199 @@
+/*
+ * tests/guest/images/vm: libos/vm checked from inside the guest, in
+ * whichever ring `exo run --ring` asks for. Prints one "ok"/"FAIL" line
+ * per check and exits with the number of failures.
+ *
+ *   vm            every check below
+ *   vm exhaust    demand-zero pages until hv refuses a frame (no handler)
+ */
+#include "vm/vm.h"
+
+#define A 0x10000000ull /* a region per check, 16 MiB apart */
+#define REGION(n) (A + (uint64_t)(n) * 0x1000000ull)
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+	exo_printf("%s: %s\n", ok ? "ok" : "FAIL", what);
+	failures += !ok;
+}
+
+static volatile uint64_t *at(uint64_t va)
+{
+	return (volatile uint64_t *)(uintptr_t)va;
+}
+
+/* A handler that records the fault and unprotects the page. The fields
+ * change behind the compiler's back (in a fault), hence volatile. */
+struct seen {
+	volatile int count;
+	volatile uint64_t addr, error_code;
+};
+
+static int record_and_unprot(struct vm_fault *f, void *arg)
+{
+	struct seen *s = arg;
+	s->count++;
+	s->addr = f->addr;
+	s->error_code = f->error_code;
+	return vm_unprot(f->addr & ~(VM_PAGE - 1), 1) == 0 ? VM_RETRY : VM_FAIL;
+}
+
+static int make_writable(struct vm_fault *f, void *arg)
+{
+	struct seen *s = arg;
+	s->count++;
+	s->addr = f->addr;
+	s->error_code = f->error_code;
+	return vm_prot1(f->addr & ~(VM_PAGE - 1), VM_R | VM_W) == 0 ? VM_RETRY : VM_FAIL;
+}
+
+static uint64_t user_bit(void)
+{
+	return vm_ring() == VM_RING_3 ? VM_PF_USER : 0;
+}
+
+static void demand_zero(void)
+{
+	struct vm_stats s0, s1;
+	vm_get_stats(&s0);
+	check(vm_region(REGION(0), 16 * VM_PAGE, VM_R | VM_W, VM_DEMAND_ZERO, 0, 0) == 0,
+	      "demand-zero region");
+	int zero = *at(REGION(0)) == 0 && *at(REGION(0) + 5 * VM_PAGE + 8) == 0;
+	*at(REGION(0) + 5 * VM_PAGE) = 42;
+	vm_get_stats(&s1);
+	check(zero && *at(REGION(0) + 5 * VM_PAGE) == 42, "demand-zero pages read zero, keep writes");
+	check(s1.demand_zero - s0.demand_zero == 2, "one fault per page touched");
+}
+
+static void protect_and_retry(void)
+{
+	static struct seen s;
+	uint64_t p = REGION(1);
+	check(vm_region(p, 4 * VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &s) == 0 &&
+	      vm_map(p, 4, VM_R | VM_W) == 4, "map 4 pages in a trapped region");
+	*at(p + VM_PAGE) = 1; /* the TLB now holds a writable entry */
+	check(vm_prot1(p + VM_PAGE, VM_R) == 0, "PROT1 read-only");
+	check(*at(p + VM_PAGE) == 1 && s.count == 0, "reads still work without a fault");
+	*at(p + VM_PAGE + 16) = 7;
+	check(s.count == 1, "a write after PROT1 faults (no stale TLB entry)");
+	check(s.addr == p + VM_PAGE + 16, "the handler sees the faulting address");
+	check(s.error_code == (VM_PF_PRESENT | VM_PF_WRITE | user_bit()),
+	      "the handler sees the error code: present, write (user in ring 3)");
+	check(*at(p + VM_PAGE + 16) == 7, "the retried write landed");
+	check(vm_protn(p, 4, 0) == 0, "PROTN no access on 4 pages");
+	(void)*at(p + 3 * VM_PAGE);
+	check(s.count == 2 && s.addr == p + 3 * VM_PAGE && s.error_code == user_bit(),
+	      "a read of a no-access page faults as not present");
+}
+
+static void dirty(void)
+{
+	static uint64_t bits[1];
+	uint64_t p = REGION(2);
+	check(vm_map(p, 64, VM_R | VM_W) == 64, "map 64 pages");
+	vm_dirty(p, 64, bits);
+	static const int pattern[] = { 1, 5, 17, 63 };
+	for (unsigned i = 0; i < 4; i++)
+		*at(p + (uint64_t)pattern[i] * VM_PAGE) = i + 1;
+	(void)*at(p + 2 * VM_PAGE); /* a read is not dirtying */
+	int64_t n = vm_dirty(p, 64, bits);
+	check(n == 4 && bits[0] == (1ull << 1 | 1ull << 5 | 1ull << 17 | 1ull << 63),
+	      "DIRTY reports exactly the pages written");
+	n = vm_dirty(p, 64, bits);
+	check(n == 0 && bits[0] == 0, "DIRTY again: nothing written since");
+	*at(p + 5 * VM_PAGE + 8) = 9;
+	n = vm_dirty(p, 64, bits);
+	check(n == 1 && bits[0] == 1ull << 5, "a write after DIRTY is seen (TLB flushed)");
+}
+
+static void map2(void)
+{
+	static struct seen s;
+	uint64_t p = REGION(3), alias = REGION(3) + 0x100000;
+	check(vm_region(p, 0x200000, VM_R | VM_W, 0, make_writable, &s) == 0 &&
+	      vm_map(p, 1, VM_R | VM_W) == 1, "map a page");
+	check(vm_map2(p, alias, VM_R) == 0, "MAP2 a read-only alias");
+	*at(p + 24) = 0xabc;
+	check(*at(alias + 24) == 0xabc, "the alias sees writes through the original");
+	*at(alias + 32) = 0xdef;
+	check(s.count == 1 && s.addr == alias + 32, "a write through the read-only alias faults");
+	check(*at(p + 32) == 0xdef, "the original sees the write made through the alias");
+}
+
+static void bad_ranges(void)
+{
+	uint64_t p = REGION(4);
+	check(vm_map(p, 2, VM_R) == 2, "map 2 pages");
+	check(vm_map(p + VM_PAGE, 2, VM_R) == -VM_EEXIST, "mapping over a mapping: VM_EEXIST");
+	check(vm_unmap(p + 4 * VM_PAGE, 1) == -VM_ENOENT, "unmapping what is not mapped: VM_ENOENT");
+	check(vm_unmap(p, 3) == -VM_ENOENT && *at(p) == 0, "a partly mapped unmap changes nothing");
+	check(vm_map(p + 12, 1, VM_R) == -VM_EINVAL, "misaligned range: VM_EINVAL");
+	check(vm_map(0xfffffffffffff000ull, 2, VM_R) == -VM_EINVAL, "overflowing range: VM_EINVAL");
+	check(vm_map(0x1000, 1, VM_R) == -VM_EINVAL, "below the user range: VM_EINVAL");
+	check(vm_region(p, VM_PAGE, VM_R, 0, 0, 0) == 0 &&
+	      vm_region(p, VM_PAGE, VM_R, 0, 0, 0) == -VM_EEXIST, "overlapping regions: VM_EEXIST");
+	check(vm_unmap(p, 2) == 2, "unmap 2 pages");
+}
+
+static void accessed(void)
+{
+	static uint64_t bits[1];
+	uint64_t p = REGION(5);
+	check(vm_map(p, 4, VM_R | VM_W) == 4, "map 4 pages");
+	vm_accessed(p, 4, bits);
+	(void)*at(p);
+	(void)*at(p + VM_PAGE);
+	(void)*at(p + 3 * VM_PAGE);
+	check(vm_accessed(p, 4, bits) == 3 && bits[0] == 0xb, "A bits show the pages touched");
+	(void)*at(p);
+	(void)*at(p + VM_PAGE);
+	(void)*at(p + 3 * VM_PAGE);
+	check(vm_choose_victim(p, 4) == 2, "the clock picks the untouched page");
+}
+
+static void huge(void)
+{
+	struct vm_stats s0, s1;
+	uint64_t p = REGION(6);
+	vm_get_stats(&s0);
+	check(vm_region(p, VM_HUGE, VM_R | VM_W, VM_DEMAND_ZERO | VM_HUGE_PAGES, 0, 0) == 0,
+	      "a 2 MiB demand-zero region");
+	*at(p + 0x123000) = 5;
+	(void)*at(p + 0x1ff000);
+	vm_get_stats(&s1);
+	check(*at(p + 0x123000) == 5 && s1.demand_zero - s0.demand_zero == 1,
+	      "one fault maps the whole 2 MiB page");
+	check(vm_region(p + VM_PAGE, VM_HUGE, VM_R, VM_HUGE_PAGES, 0, 0) == -VM_EINVAL,
+	      "a misaligned huge region: VM_EINVAL");
+}
+
+static void exhaust(void)
+{
+	uint64_t p = REGION(7);
+	vm_region(p, 0x1000000, VM_R | VM_W, VM_DEMAND_ZERO, 0, 0);
+	for (uint64_t i = 0;; i++) {
+		if (i % 64 == 0)
+			exo_printf("touched %lu pages\n", (unsigned long)i);
+		*at(p + i * VM_PAGE) = i;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (vm_init(exo_page()->ring_request) < 0)
+		return 100;
+	exo_printf("running in ring %d\n", (int)vm_ring());
+	if (argc > 1 && !strcmp(argv[1], "exhaust"))
+		exhaust();
+	demand_zero();
+	protect_and_retry();
+	dirty();
+	map2();
+	bad_ranges();
+	accessed();
+	huge();
+	exo_printf("vm: %d failures\n", failures);
+	return failures;
+}
