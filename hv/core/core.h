@@ -27,7 +27,7 @@ struct hv_pool {
 	uint64_t nfree;
 	uint32_t *owner;  /* nframes entries, HV_FRAME_FREE or a guest id */
 	uint8_t *host;    /* hv's mapping of frame 0; frame n at host + n*4096 */
-	uint64_t scan;    /* where the next "any" allocation starts looking */
+	uint64_t scan;    /* no free frame below it: "any" allocations start here */
 };
 
 /* Why a guest stopped running. The order is the exit-status order. */

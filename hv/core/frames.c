@@ -58,6 +58,8 @@ static void verify(const struct hv_guest *g)
 	for (uint64_t f = 0; f < p->nframes; f++) {
 		mine += p->owner[f] == g->id;
 		free += p->owner[f] == HV_FRAME_FREE;
+		if (f < p->scan && p->owner[f] == HV_FRAME_FREE)
+			hv_plat_panic("a free frame below the allocation scan");
 		if (g->bitmap && ((g->bitmap[f / 8] >> (f % 8)) & 1) != (p->owner[f] == g->id))
 			hv_plat_panic("ownership bitmap disagrees with the table");
 	}
@@ -136,19 +138,17 @@ int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
 	if (!within_cap(g, n))
 		return -EXO_ENOMEM;
 	/* Lowest free first: hypercall blocks must sit below 4 GiB, and a
-	 * guest's early frames are where it puts them. */
+	 * guest's early frames are where it puts them. No frame below
+	 * p->scan is free (releases lower it), so the search starts there. */
 	uint64_t got = 0;
 	for (uint64_t f = p->scan; f < p->nframes && got < n; f++)
-		if (p->owner[f] == HV_FRAME_FREE)
-			out[got++] = f;
-	for (uint64_t f = 0; f < p->scan && got < n; f++)
 		if (p->owner[f] == HV_FRAME_FREE)
 			out[got++] = f;
 	if (got < n)
 		return -EXO_ENOMEM; /* nfree says otherwise: table corrupt */
 	int rc = take(g, n, out);
 	if (rc == 0 && n)
-		p->scan = out[n - 1] + 1 < p->nframes ? out[n - 1] + 1 : 0;
+		p->scan = out[n - 1] + 1;
 	return rc;
 }
 
@@ -235,8 +235,11 @@ int hv_frames_release(struct hv_guest *g, uint64_t n, const uint64_t *frames,
 		return rc;
 	}
 	unbind_runs(g, n, frames);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		mark(g, frames[i], HV_FRAME_FREE);
+		if (frames[i] < p->scan)
+			p->scan = frames[i];
+	}
 	g->owned -= n;
 	p->nfree += n;
 	published(g);
@@ -255,6 +258,8 @@ void hv_guest_release_all(struct hv_guest *g)
 		uint64_t start = f;
 		while (f < p->nframes && p->owner[f] == g->id)
 			mark(g, f++, HV_FRAME_FREE);
+		if (start < p->scan)
+			p->scan = start;
 		hv_plat_unbind(g, start, f - start);
 		p->nfree += f - start;
 		g->owned -= f - start;

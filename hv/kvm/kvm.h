@@ -59,6 +59,8 @@ int kvm_vm_create(struct kvm_vm *vm, struct kvm_pool *pool);
 int kvm_vm_boot(struct kvm_vm *vm, const struct hv_boot *boot);
 void kvm_vm_destroy(struct kvm_vm *vm);
 int kvm_first_step(struct kvm_vm *vm, int on);
+/* The guest's TSC frequency in kHz, 0 if KVM cannot say. */
+uint64_t kvm_tsc_khz(struct kvm_vm *vm);
 
 /* image.c: read and validate IMAGE; 0 or HV_STATUS_IMAGE. */
 int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,

@@ -49,6 +49,7 @@ static int run(int argc, char **argv)
 	}
 	vm.g.exo->flags = o.stats ? EXO_PAGE_F_STATS : 0;
 	vm.g.exo->ring_request = o.ring;
+	vm.g.exo->tsc_khz = kvm_tsc_khz(&vm);
 	if ((rc = kvm_vm_boot(&vm, &boot)))
 		goto out;
 	rc = kvm_run_guest(&vm, o.stats, t0);

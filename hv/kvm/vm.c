@@ -158,6 +158,12 @@ int kvm_first_step(struct kvm_vm *vm, int on)
 	return ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &d);
 }
 
+uint64_t kvm_tsc_khz(struct kvm_vm *vm)
+{
+	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	return khz > 0 ? (uint64_t)khz : 0;
+}
+
 void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (vm->run)

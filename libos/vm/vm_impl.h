@@ -76,6 +76,9 @@ int vm_range_ok(uint64_t va, uint64_t len);
 /* fault.c */
 int vm_fault_init(void);
 
+/* pcid.c: 1 if PCIDs are on, 0 if CPUID lacks them, -1 if CR4 refused. */
+int vm_pcid_init(void);
+
 /* ring.c */
 void vm_user_enable(void);
 

@@ -49,6 +49,7 @@ Test(vm, auto_chooses_by_whether_the_host_runs_ring_0_natively)
 	cr_assert(strstr(r.out, emulated ? "vm: application code runs in ring 3 (auto;"
 					 : "vm: application code runs in ring 0 (auto;"), "%s", r.out);
 	cr_assert(strstr(r.out, emulated ? "running in ring 3\n" : "running in ring 0\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "vm: PCIDs on\n") || strstr(r.out, "vm: PCIDs off ("), "%s", r.out);
 }
 
 static void exhaustion_is_reported(const char *ring)

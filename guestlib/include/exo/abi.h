@@ -84,6 +84,7 @@ struct exo_hc_info {
 	uint64_t frames_owned;
 	uint64_t mem_cap_frames;
 	uint64_t exo_page_gpa;
+	uint64_t exits; /* exits this guest has caused, this call included */
 };
 
 /* EXO_HC_FAULT: guestlib's report of an exception nobody handled. */
@@ -137,6 +138,7 @@ struct exo_page {
 	uint64_t image_gpa;     /* its frame's GPA; the image is contiguous */
 	uint64_t image_bytes;
 	uint64_t args_len;
+	uint64_t tsc_khz;       /* guest TSC frequency, 0 if the host cannot say */
 	uint32_t flags;         /* EXO_PAGE_F_* */
 	uint32_t ring_request;  /* EXO_RING_*: where the user asked app code to run */
 	char args[EXO_ARGS_BYTES]; /* argv strings, each NUL-terminated */
