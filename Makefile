@@ -46,7 +46,7 @@ UNIT_TESTS := $(patsubst tests/core/%.c,$(B)/tests/core/%,$(filter-out tests/cor
 	$(patsubst tests/kvm/%.c,$(B)/tests/kvm/%,$(wildcard tests/kvm/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/*.c))
 
-.PHONY: all deps check demo test defconfig olddefconfig menuconfig clean
+.PHONY: all deps check demo test bench defconfig olddefconfig menuconfig clean
 .DELETE_ON_ERROR:
 
 all: $(B)/exo $(APP_IMAGES) $(TEST_IMAGES)
@@ -116,7 +116,8 @@ $(1): $(2) $(GUEST_LIBS) guestlib/guest.ld $(wildcard guestlib/include/exo/*.h l
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(GUEST_CFLAGS) $$(GUEST_LDFLAGS) -o $$@ $(2) $$(GUEST_LIBS)
 endef
-$(foreach a,$(APPS),$(eval $(call guest_image,$(B)/apps/$(a),$(wildcard apps/$(a)/*.c))))
+# Files named *_linux.c are the native-Linux side of an app (benchmarks).
+$(foreach a,$(APPS),$(eval $(call guest_image,$(B)/apps/$(a),$(filter-out %_linux.c,$(wildcard apps/$(a)/*.c)))))
 $(foreach t,$(TEST_IMAGES),$(eval $(call guest_image,$(t),tests/guest/images/$(notdir $(t)).c)))
 
 # --- tests ---
@@ -155,6 +156,21 @@ demo:
 	$(MAKE) all
 	@for r in $(DEMO_RUNS); do echo; echo "\$$ $(B)/exo run $$r"; \
 		$(B)/exo run $$r; echo "[exit status $$?]"; done
+
+# --- benchmarks ---
+
+BENCH_PACKAGES := gnuplot-nox
+
+# An app's native-Linux build: the same sources with *_linux.c in place
+# of the exo backend.
+$(B)/bench/%-linux: $(wildcard apps/*/*.c apps/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $(filter-out %_exo.c,$(wildcard apps/$*/*.c))
+
+bench:
+	$(MAKE) deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
+	$(MAKE) all $(B)/bench/vmbench-linux
+	bash apps/vmbench/bench.sh $(B)
 
 # --- packages ---
 

@@ -138,16 +138,22 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 	}
 }
 
-int exo_printf(const char *fmt, ...)
+int exo_vprintf(const char *fmt, va_list ap)
 {
 	char buf[256];
 	struct sink s = { .buf = buf, .size = sizeof buf, .console = 1 };
-	va_list ap;
-	va_start(ap, fmt);
 	format(&s, fmt, ap);
-	va_end(ap);
 	flush(&s);
 	return s.err < 0 ? (int)s.err : 0;
+}
+
+int exo_printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = exo_vprintf(fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int exo_snprintf(char *buf, size_t size, const char *fmt, ...)

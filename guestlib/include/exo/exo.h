@@ -9,6 +9,7 @@
 #ifndef EXO_EXO_H
 #define EXO_EXO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,8 +89,10 @@ static inline uint64_t exo_read_cr2(void)
 }
 
 /* Console output: a printf for ring 0 (%d %i %u %x %X %p %s %c %%, with
- * flags 0 and -, a width, and the l, ll, z and h length modifiers). */
+ * flags 0 and -, a width, and the l, ll, z and h length modifiers). One
+ * console hypercall per 256 bytes; returns 0 or a negative EXO_E* code. */
 int exo_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int exo_vprintf(const char *fmt, va_list ap);
 int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int exo_puts(const char *s);

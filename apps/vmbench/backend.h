@@ -1,0 +1,43 @@
+/*
+ * apps/vmbench/backend.h: what vmbench needs from a virtual-memory system.
+ *
+ * vmbench.c is one source built twice: against backend_exo.c (libos/vm in
+ * an exo guest) and against backend_linux.c (mprotect and SIGSEGV, the
+ * native Linux way). Both implement exactly this.
+ */
+#ifndef VMBENCH_BACKEND_H
+#define VMBENCH_BACKEND_H
+
+#include <stdint.h>
+
+#define BE_PAGE 4096ull
+
+/* A fault handler: called with the faulting address; it must make the
+ * access possible before returning. */
+typedef void (*be_handler)(uint64_t addr);
+
+int be_init(void);
+const char *be_describe(void);     /* backend, ring, machine facts */
+const char *be_dirty_method(void);
+int be_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t be_now_ns(void);
+uint64_t be_exits(void);           /* exits caused so far, less be_exits's own */
+
+/* npages of zeroed, read-write memory whose faults go to h. */
+int be_region(uint64_t npages, be_handler h, uint64_t *va);
+int be_prot1(uint64_t va);                 /* no access */
+int be_protn(uint64_t va, uint64_t npages);
+int be_unprot(uint64_t va, uint64_t npages);
+
+/* DIRTY: arm tracking over the region, then report pages written since the
+ * last call as bits (and re-arm); returns the count. */
+int be_dirty_arm(uint64_t va, uint64_t npages);
+int64_t be_dirty(uint64_t va, uint64_t npages, uint64_t *bits);
+
+/* MAP2: make the page at va visible read-only at alias, and remove it. */
+int be_map2(uint64_t va, uint64_t alias);
+int be_unmap2(uint64_t alias);
+/* An address where MAP2 aliases may go (npages free pages). */
+uint64_t be_alias_area(uint64_t npages);
+
+#endif
