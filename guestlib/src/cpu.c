@@ -49,6 +49,22 @@ uint8_t exo_kernel_stack[16384] __attribute__((aligned(16)));
 
 extern const uint64_t exo_vectors[32];
 
+static void set_gate(unsigned v, uint64_t off)
+{
+	idt[v] = (struct gate){
+		.off_lo = (uint16_t)off, .selector = EXO_SEL_KCODE,
+		.ist = v == 8 ? 1 : 0, /* #DF gets a stack of its own */
+		.type = 0x8e,          /* present, DPL 0, interrupt gate */
+		.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
+	};
+}
+
+void exo_idt_set(unsigned vector, void (*entry)(void))
+{
+	if (vector < 32)
+		set_gate(vector, entry ? (uint64_t)(uintptr_t)entry : exo_vectors[vector]);
+}
+
 void exo_cpu_init(void)
 {
 	uint64_t base = (uint64_t)(uintptr_t)&tss;
@@ -59,15 +75,8 @@ void exo_cpu_init(void)
 		 (((base >> 24) & 0xff) << 56);
 	gdt[7] = base >> 32;
 
-	for (unsigned v = 0; v < 32; v++) {
-		uint64_t off = exo_vectors[v];
-		idt[v] = (struct gate){
-			.off_lo = (uint16_t)off, .selector = EXO_SEL_KCODE,
-			.ist = v == 8 ? 1 : 0, /* #DF gets a stack of its own */
-			.type = 0x8e,          /* present, DPL 0, interrupt gate */
-			.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
-		};
-	}
+	for (unsigned v = 0; v < 32; v++)
+		set_gate(v, exo_vectors[v]);
 
 	struct dtr g = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
 	struct dtr i = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };

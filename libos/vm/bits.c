@@ -8,55 +8,57 @@
  */
 #include "vm_impl.h"
 
+/* Walks one page table per 2 MiB rather than four levels per page: DIRTY
+ * over thousands of pages is mostly this loop. */
 static int64_t harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bit)
 {
-	int huge;
 	int64_t n = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
 	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < (npages + 63) / 64; i++)
 		bits[i] = 0;
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
-		if (!pte || !(*pte & bit))
-			continue;
-		if (huge) { /* the whole 2 MiB page counts; clear at its end */
-			bits[i / 64] |= 1ull << (i % 64);
-			n++;
-			if (((va + (i + 1) * VM_PAGE) & (VM_HUGE - 1)) && i + 1 < npages)
-				continue;
-		} else {
-			bits[i / 64] |= 1ull << (i % 64);
-			n++;
+	for (uint64_t i = 0; i < npages;) {
+		uint64_t at = va + i * VM_PAGE;
+		uint64_t in_chunk = (VM_HUGE - (at & (VM_HUGE - 1))) / VM_PAGE;
+		uint64_t span = in_chunk < npages - i ? in_chunk : npages - i;
+		uint64_t *pd = vm_pte(at, 1, 0);
+		if (pd && (*pd & PTE_PS)) { /* a 2 MiB page: one bit for all of it */
+			if (*pd & bit) {
+				for (uint64_t k = i; k < i + span; k++)
+					bits[k / 64] |= 1ull << (k % 64);
+				n += (int64_t)span;
+				*pd &= ~bit;
+				lo = i < lo ? i : lo;
+				hi = i + span - 1;
+			}
+		} else if (pd && (*pd & PTE_P)) {
+			uint64_t *pte = &vm_phys(*pd & PTE_ADDR)[(at >> 12) & 511];
+			for (uint64_t k = 0; k < span; k++) {
+				if (!(pte[k] & bit))
+					continue;
+				pte[k] &= ~bit;
+				bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
+				n++;
+				lo = i + k < lo ? i + k : lo;
+				hi = i + k;
+			}
 		}
-		*pte &= ~bit;
-		lo = i < lo ? i : lo;
-		hi = i;
+		i += span;
 	}
 	if (n)
 		vm_tlb_flush(va + lo * VM_PAGE, hi - lo + 1);
 	return n;
 }
 
-static int64_t dirty_k(uint64_t va, uint64_t npages, uint64_t bits)
-{
-	return harvest(va, npages, (uint64_t *)(uintptr_t)bits, PTE_D);
-}
-
 int64_t vm_dirty(uint64_t va, uint64_t npages, uint64_t *bits)
 {
-	return vm_call(dirty_k, va, npages, (uint64_t)(uintptr_t)bits);
-}
-
-static int64_t accessed_k(uint64_t va, uint64_t npages, uint64_t bits)
-{
-	return harvest(va, npages, (uint64_t *)(uintptr_t)bits, PTE_A);
+	return harvest(va, npages, bits, PTE_D);
 }
 
 int64_t vm_accessed(uint64_t va, uint64_t npages, uint64_t *bits)
 {
-	return vm_call(accessed_k, va, npages, (uint64_t)(uintptr_t)bits);
+	return harvest(va, npages, bits, PTE_A);
 }
 
 void vm_set_policy(vm_policy p, void *arg)
@@ -68,9 +70,8 @@ void vm_set_policy(vm_policy p, void *arg)
 /* The default policy: a clock. The hand sweeps the range; a page whose A
  * bit is set gets a second chance (the bit is cleared), the first page
  * found with it clear is the victim. Two sweeps always find one. */
-static int64_t clock_k(uint64_t va, uint64_t npages, uint64_t c)
+static int64_t clock(uint64_t va, uint64_t npages)
 {
-	(void)c;
 	int huge;
 	if (npages == 0 || npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE))
 		return -VM_EINVAL;
@@ -91,5 +92,5 @@ int64_t vm_choose_victim(uint64_t va, uint64_t npages)
 {
 	if (vm_state.policy)
 		return vm_state.policy(va, npages, vm_state.policy_arg);
-	return vm_call(clock_k, va, npages, 0);
+	return clock(va, npages);
 }

@@ -1,26 +1,17 @@
 /*
  * libos/vm/fault.c: page-fault dispatch.
  *
- * #PF lands here in ring 0 from the guest's IDT: no exit, no host. A fault
- * in a demand-zero region on a page not yet mapped gets a zero frame (a
- * 2 MiB one in a huge region). Anything else goes to the region's handler:
- * called directly when the fault came from ring 0, called back in ring 3
- * (an upcall) when the application runs there. A fault with no region or
- * handler, or one its handler refuses, is reported to hv with the address,
- * error code and RIP, which ends the guest.
+ * A fault lands in the guest's own IDT: no exit, no host. In ring-0 mode
+ * guestlib's trap path calls vm_pf; in ring-3 mode entry.S hands faults
+ * from ring 3 straight back to ring 3 and vm_user_fault, so dispatch and
+ * handlers run natively there. Either way: a fault in a demand-zero region
+ * on a page not yet mapped gets a zero frame (a 2 MiB one in a huge
+ * region); anything else goes to the region's handler, in the
+ * application's ring. A fault with no region or handler, or one the
+ * handler refuses, is reported to hv with the address, error code and
+ * registers, which ends the guest.
  */
 #include "vm_impl.h"
-
-#define UPCALL_DEPTH 4
-
-/* Upcall state lives in the image, which ring-3 code can read: the handler
- * gets a pointer to its vm_fault and the saved registers. */
-static struct exo_trap_frame saved[UPCALL_DEPTH];
-static uint64_t saved_cr2[UPCALL_DEPTH];
-static struct vm_fault upfault[UPCALL_DEPTH];
-static int depth;
-
-extern const char vm_upcall_tramp[];
 
 static int demand_zero(struct vm_region *r, uint64_t addr)
 {
@@ -47,37 +38,9 @@ static int demand_zero(struct vm_region *r, uint64_t addr)
 	return 0;
 }
 
-/* Resume ring 3 in the trampoline, which calls h(fault, arg) and comes
- * back through vm_upcall_done. */
-static int upcall(struct exo_trap_frame *f, struct vm_region *r, uint64_t addr)
+/* 1 if the fault was dealt with and the instruction may be retried. */
+static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 {
-	if (depth == UPCALL_DEPTH)
-		return 0; /* a handler that faults that deep is broken: report */
-	int d = depth++;
-	saved[d] = *f;
-	saved_cr2[d] = addr;
-	upfault[d] = (struct vm_fault){ addr, f->error_code, f->rip, &saved[d] };
-	f->rdi = (uint64_t)(uintptr_t)r->handler;
-	f->rsi = (uint64_t)(uintptr_t)&upfault[d];
-	f->rdx = (uint64_t)(uintptr_t)r->arg;
-	f->rip = (uint64_t)(uintptr_t)vm_upcall_tramp;
-	f->rsp = ((f->rsp - 128) & ~15ull); /* below the red zone, aligned */
-	vm_state.stats.upcalls++;
-	return 1;
-}
-
-/* Ring 0 again, by exo_kcall from the trampoline: the handler's verdict. */
-void vm_upcall_done(struct exo_trap_frame *f)
-{
-	int d = --depth;
-	if ((int)f->rsi != VM_RETRY)
-		exo_trap_report(&saved[d], saved_cr2[d]);
-	*f = saved[d]; /* the handler may have changed the registers */
-}
-
-static int vm_pf(struct exo_trap_frame *f)
-{
-	uint64_t addr = exo_read_cr2();
 	struct vm_region *r = vm_region_find(addr);
 	vm_state.stats.faults++;
 	if (!r)
@@ -99,14 +62,27 @@ static int vm_pf(struct exo_trap_frame *f)
 	}
 	if (!r->handler)
 		return 0;
-	if ((f->cs & 3) == 3 && vm_state.ring == VM_RING_3)
-		return upcall(f, r, addr);
 	struct vm_fault vf = { addr, f->error_code, f->rip, f };
 	return r->handler(&vf, r->arg) == VM_RETRY;
+}
+
+/* guestlib's trap path: faults in ring-0 mode, and from ring 0 in either. */
+static int vm_pf(struct exo_trap_frame *f)
+{
+	return dispatch(f, exo_read_cr2());
+}
+
+/* entry.S, in ring 3: the frame it saved, and CR2 right after it. */
+void vm_user_fault(struct exo_trap_frame *f, uint64_t cr2)
+{
+	if (!dispatch(f, cr2))
+		exo_trap_report(f, cr2);
 }
 
 int vm_fault_init(void)
 {
 	exo_trap_set(14, vm_pf);
+	if (vm_state.ring == VM_RING_3)
+		exo_idt_set(14, vm_pf_entry);
 	return 0;
 }

@@ -7,11 +7,11 @@
  */
 #include "vm_impl.h"
 
-static int64_t map_k(uint64_t va, uint64_t npages, uint64_t prot)
+int vm_map(uint64_t va, uint64_t npages, unsigned prot)
 {
 	int huge;
 	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE) ||
-	    (prot & ~(uint64_t)(VM_R | VM_W | VM_X)))
+	    (prot & ~(VM_R | VM_W | VM_X)))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
@@ -27,7 +27,7 @@ static int64_t map_k(uint64_t va, uint64_t npages, uint64_t prot)
 			vm_frame_put(f);
 			goto undo;
 		}
-		*pte = (f << 12) | vm_pte_bits((unsigned)prot);
+		*pte = (f << 12) | vm_pte_bits(prot);
 		continue;
 	undo:
 		while (i--) {
@@ -37,17 +37,11 @@ static int64_t map_k(uint64_t va, uint64_t npages, uint64_t prot)
 		}
 		return -VM_ENOMEM;
 	}
-	return (int64_t)npages;
+	return (int)npages;
 }
 
-int vm_map(uint64_t va, uint64_t npages, unsigned prot)
+int vm_unmap(uint64_t va, uint64_t npages)
 {
-	return (int)vm_call(map_k, va, npages, prot);
-}
-
-static int64_t unmap_k(uint64_t va, uint64_t npages, uint64_t c)
-{
-	(void)c;
 	int huge;
 	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE))
 		return -VM_EINVAL;
@@ -75,19 +69,14 @@ static int64_t unmap_k(uint64_t va, uint64_t npages, uint64_t c)
 			i++;
 		}
 	}
-	return (int64_t)npages;
+	return (int)npages;
 }
 
-int vm_unmap(uint64_t va, uint64_t npages)
-{
-	return (int)vm_call(unmap_k, va, npages, 0);
-}
-
-static int64_t map2_k(uint64_t va, uint64_t alias, uint64_t prot)
+int vm_map2(uint64_t va, uint64_t alias, unsigned prot)
 {
 	int huge;
 	if (!vm_range_ok(va, VM_PAGE) || !vm_range_ok(alias, VM_PAGE) ||
-	    (prot & ~(uint64_t)(VM_R | VM_W | VM_X)))
+	    (prot & ~(VM_R | VM_W | VM_X)))
 		return -VM_EINVAL;
 	uint64_t *src = vm_leaf(va, &huge);
 	if (!src || huge || !vm_mapped(*src))
@@ -99,11 +88,6 @@ static int64_t map2_k(uint64_t va, uint64_t alias, uint64_t prot)
 	dst = vm_pte(alias, 0, 1);
 	if (!dst)
 		return -VM_ENOMEM;
-	*dst = frame | vm_pte_bits((unsigned)prot) | PTE_ALIAS;
+	*dst = frame | vm_pte_bits(prot) | PTE_ALIAS;
 	return 0;
-}
-
-int vm_map2(uint64_t va, uint64_t alias, unsigned prot)
-{
-	return (int)vm_call(map2_k, va, alias, prot);
 }

@@ -9,18 +9,18 @@
 
 #define PTE_PROT (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)
 
-static int64_t protn_k(uint64_t va, uint64_t npages, uint64_t prot)
+int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
 {
 	int huge;
 	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE) ||
-	    (prot & ~(uint64_t)(VM_R | VM_W | VM_X)))
+	    (prot & ~(VM_R | VM_W | VM_X)))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
 		if (!pte || huge || !vm_mapped(*pte))
 			return -VM_ENOENT;
 	}
-	uint64_t bits = vm_pte_bits((unsigned)prot);
+	uint64_t bits = vm_pte_bits(prot);
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
 		*pte = (*pte & ~PTE_PROT) | bits;
@@ -29,26 +29,15 @@ static int64_t protn_k(uint64_t va, uint64_t npages, uint64_t prot)
 	return 0;
 }
 
-int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
-{
-	return (int)vm_call(protn_k, va, npages, prot);
-}
-
 int vm_prot1(uint64_t va, unsigned prot)
 {
-	return (int)vm_call(protn_k, va, 1, prot);
-}
-
-static int64_t unprot_k(uint64_t va, uint64_t npages, uint64_t c)
-{
-	(void)c;
-	struct vm_region *r = vm_region_find(va);
-	if (!r || npages > (r->end - va) / VM_PAGE)
-		return -VM_ENOENT;
-	return protn_k(va, npages, r->prot);
+	return vm_protn(va, 1, prot);
 }
 
 int vm_unprot(uint64_t va, uint64_t npages)
 {
-	return (int)vm_call(unprot_k, va, npages, 0);
+	struct vm_region *r = vm_region_find(va);
+	if (!r || npages > (r->end - va) / VM_PAGE)
+		return -VM_ENOENT;
+	return vm_protn(va, npages, r->prot);
 }

@@ -4,22 +4,16 @@
  * Tables are reached through hv's direct map of GPAs; new ones come from
  * the local free list. In ring-3 mode every table and leaf of the lower
  * half carries the user bit. TLB: INVLPG for up to VM_INVLPG_MAX pages,
- * a CR3 reload above (nothing in the lower half is global).
+ * a CR3 reload above (nothing in the lower half is global); from ring 3
+ * both go through entry.S's gate, one trap per flush however many pages.
  */
 #include "vm_impl.h"
 
 #define VM_INVLPG_MAX 32u
 
-static uint64_t root(void)
-{
-	uint64_t cr3;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	return cr3 & PTE_ADDR;
-}
-
 uint64_t *vm_pte(uint64_t va, int depth, int create)
 {
-	uint64_t table = root();
+	uint64_t table = vm_state.root;
 	for (int level = 3; level > depth; level--) {
 		uint64_t *e = &vm_phys(table)[(va >> (12 + 9 * level)) & 511];
 		if (*e & PTE_PS)
@@ -65,11 +59,25 @@ uint64_t vm_pte_bits(unsigned prot)
 	return bits;
 }
 
+/* From ring 3: a load from the gate address, which entry.S recognises. */
+static void gate(uint64_t va, uint64_t npages)
+{
+	uint64_t rax = VM_GATE_VA;
+	__asm__ volatile(".byte 0x48, 0x8b, 0x00" /* movq (%%rax), %%rax: 3 bytes */
+			 : "+a"(rax), "+D"(va), "+S"(npages)
+			 :
+			 : "memory");
+}
+
 void vm_tlb_flush_all(void)
 {
+	vm_state.stats.tlb_reload++;
+	if (vm_state.ring == VM_RING_3) {
+		gate(0, 0);
+		return;
+	}
 	uint64_t cr3;
 	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(cr3) : : "memory");
-	vm_state.stats.tlb_reload++;
 }
 
 void vm_tlb_flush(uint64_t va, uint64_t npages)
@@ -78,7 +86,11 @@ void vm_tlb_flush(uint64_t va, uint64_t npages)
 		vm_tlb_flush_all();
 		return;
 	}
+	vm_state.stats.tlb_invlpg += npages;
+	if (vm_state.ring == VM_RING_3) {
+		gate(va, npages);
+		return;
+	}
 	for (uint64_t i = 0; i < npages; i++)
 		__asm__ volatile("invlpg (%0)" : : "r"(va + i * VM_PAGE) : "memory");
-	vm_state.stats.tlb_invlpg += npages;
 }

@@ -21,21 +21,12 @@ struct vm_region *vm_region_find(uint64_t va)
 	return NULL;
 }
 
-struct region_args {
-	uint64_t va, len;
-	unsigned prot, flags;
-	vm_handler h;
-	void *arg;
-};
-
-static int64_t region_k(uint64_t a, uint64_t b, uint64_t c)
+int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handler h, void *arg)
 {
-	(void)b, (void)c;
-	const struct region_args *r = (const struct region_args *)(uintptr_t)a;
-	if (!vm_range_ok(r->va, r->len) || (r->prot & ~(VM_R | VM_W | VM_X)) ||
-	    (r->flags & ~(VM_DEMAND_ZERO | VM_HUGE_PAGES)))
+	if (!vm_range_ok(va, len) || (prot & ~(VM_R | VM_W | VM_X)) ||
+	    (flags & ~(VM_DEMAND_ZERO | VM_HUGE_PAGES)))
 		return -VM_EINVAL;
-	if ((r->flags & VM_HUGE_PAGES) && ((r->va | r->len) & (VM_HUGE - 1)))
+	if ((flags & VM_HUGE_PAGES) && ((va | len) & (VM_HUGE - 1)))
 		return -VM_EINVAL;
 	struct vm_region *slot = NULL;
 	for (unsigned i = 0; i < VM_REGIONS_MAX; i++) {
@@ -44,24 +35,17 @@ static int64_t region_k(uint64_t a, uint64_t b, uint64_t c)
 			slot = slot ? slot : o;
 			continue;
 		}
-		if (r->va < o->end && o->start < r->va + r->len)
+		if (va < o->end && o->start < va + len)
 			return -VM_EEXIST;
 	}
 	if (!slot)
 		return -VM_ENOSPC;
-	*slot = (struct vm_region){ r->va, r->va + r->len, r->prot, r->flags, r->h, r->arg };
+	*slot = (struct vm_region){ va, va + len, prot, flags, h, arg };
 	return 0;
 }
 
-int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handler h, void *arg)
+int vm_region_remove(uint64_t va)
 {
-	struct region_args r = { va, len, prot, flags, h, arg };
-	return (int)vm_call(region_k, (uint64_t)(uintptr_t)&r, 0, 0);
-}
-
-static int64_t region_remove_k(uint64_t va, uint64_t b, uint64_t c)
-{
-	(void)b, (void)c;
 	struct vm_region *r = vm_region_find(va);
 	if (!r || r->start != va)
 		return -VM_ENOENT;
@@ -69,22 +53,12 @@ static int64_t region_remove_k(uint64_t va, uint64_t b, uint64_t c)
 	return 0;
 }
 
-int vm_region_remove(uint64_t va)
-{
-	return (int)vm_call(region_remove_k, va, 0, 0);
-}
-
-static int64_t trap_k(uint64_t va, uint64_t h, uint64_t arg)
+int vm_trap(uint64_t va, vm_handler h, void *arg)
 {
 	struct vm_region *r = vm_region_find(va);
 	if (!r)
 		return -VM_ENOENT;
-	r->handler = (vm_handler)(uintptr_t)h;
-	r->arg = (void *)(uintptr_t)arg;
+	r->handler = h;
+	r->arg = arg;
 	return 0;
-}
-
-int vm_trap(uint64_t va, vm_handler h, void *arg)
-{
-	return (int)vm_call(trap_k, va, (uint64_t)(uintptr_t)h, (uint64_t)(uintptr_t)arg);
 }

@@ -29,35 +29,36 @@ static uint64_t probe(void)
 	return rdtsc() - t0;
 }
 
-/* Set the user bit on every level of the paths that map [va, end). */
+/* Set the user bit on every level of the paths that map [va, end),
+ * stepping by the size each leaf (or hole) covers. */
 static void user_path(uint64_t va, uint64_t end)
 {
-	uint64_t cr3;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	for (; va < end; va += VM_PAGE) {
-		uint64_t table = cr3 & PTE_ADDR;
+	while (va < end) {
+		uint64_t table = vm_state.root, size = 0;
 		for (int level = 3; level >= 0; level--) {
 			uint64_t *e = &vm_phys(table)[(va >> (12 + 9 * level)) & 511];
+			size = 1ull << (12 + 9 * level);
 			if (!(*e & PTE_P))
 				break;
 			*e |= PTE_U;
-			if (*e & PTE_PS)
+			if (level == 0 || (*e & PTE_PS))
 				break;
 			table = *e & PTE_ADDR;
 		}
+		va = (va | (size - 1)) + 1;
 	}
 }
 
-/* Ring-3 code needs the image (code, data, stacks) and the read-only exo
- * area (exo_page(), exo_owns); the rest of the direct map stays
- * supervisor-only. The exo area's 2 MiB direct-map page is opened whole. */
+/* Ring-3 code needs the image (code, data, stacks), and since the library
+ * runs there too, the direct map (page tables, frames, the exo page). The
+ * guest is one protection domain; hv's EPT is what confines it. */
 void vm_user_enable(void)
 {
 	const struct exo_page *p = exo_page();
-	uint64_t exo = EXO_PHYSMAP_BASE + p->exo_page_gpa;
 	user_path(p->image_vaddr, p->image_vaddr + p->image_bytes);
-	user_path(exo, exo + VM_PAGE + (p->pool_frames + 7) / 8);
-	vm_tlb_flush_all();
+	user_path(EXO_PHYSMAP_BASE, EXO_PHYSMAP_BASE + p->exo_page_gpa + VM_PAGE +
+		  (p->pool_frames + 7) / 8);
+	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
 }
 
 enum vm_ring vm_ring(void)
@@ -93,13 +94,15 @@ int vm_init(uint32_t ring)
 		return -VM_EINVAL;
 	if (ring != EXO_RING_0 && ring != EXO_RING_3 && ring != EXO_RING_AUTO)
 		return -VM_EINVAL;
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	vm_state.root = cr3 & PTE_ADDR;
 	vm_state.probe_cycles = probe();
 	int emulated = vm_state.probe_cycles > EMULATED_CYCLES;
 	if (ring == EXO_RING_AUTO)
 		vm_state.ring = emulated ? VM_RING_3 : VM_RING_0;
 	else
 		vm_state.ring = ring == EXO_RING_3 ? VM_RING_3 : VM_RING_0;
-	vm_fault_init();
 	vm_state.pcid = vm_pcid_init();
 	if (exo_page()->flags & EXO_PAGE_F_STATS) {
 		exo_printf("vm: application code runs in ring %d (%s; a %d-iteration ring-0 loop "
@@ -111,9 +114,10 @@ int vm_init(uint32_t ring)
 			   "off (CPUID offers PCID but CR4.PCIDE was refused)");
 	}
 	vm_state.ready = 1;
-	if (vm_state.ring == VM_RING_3) {
+	if (vm_state.ring == VM_RING_3)
 		vm_user_enable();
+	vm_fault_init();
+	if (vm_state.ring == VM_RING_3)
 		enter_ring3();
-	}
 	return 0;
 }

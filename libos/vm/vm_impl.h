@@ -2,9 +2,10 @@
  * libos/vm/vm_impl.h: what libos/vm's files share, not exported.
  *
  * The page-table entry bits, the library's state, and the functions one
- * file provides to the others. The *_k functions do the work and run in
- * ring 0; the public calls in vm.h reach them through vm_call, directly in
- * ring-0 mode and by exo_kcall from ring 3.
+ * file provides to the others. The library runs in the application's ring:
+ * in ring-3 mode it edits the page tables from ring 3 (they are mapped for
+ * it) and enters ring 0 only for what only ring 0 can do, TLB flushes,
+ * through the gate in entry.S.
  */
 #ifndef LIBOS_VM_IMPL_H
 #define LIBOS_VM_IMPL_H
@@ -33,6 +34,7 @@ struct vm_region {
 
 struct vm_state {
 	enum vm_ring ring;
+	uint64_t root;  /* CR3's table: ring 3 cannot read CR3 */
 	int ready;
 	int pcid;
 	uint64_t probe_cycles;
@@ -43,10 +45,6 @@ struct vm_state {
 	uint64_t clock_hand;
 };
 extern struct vm_state vm_state;
-
-/* call.c: run fn in ring 0 whichever ring the caller is in. */
-typedef int64_t (*vm_kfn)(uint64_t a, uint64_t b, uint64_t c);
-int64_t vm_call(vm_kfn fn, uint64_t a, uint64_t b, uint64_t c);
 
 /* frames.c: the local free list. */
 int vm_frame_get(uint64_t *frame);          /* a zeroed frame */
@@ -75,6 +73,11 @@ int vm_range_ok(uint64_t va, uint64_t len);
 
 /* fault.c */
 int vm_fault_init(void);
+
+/* entry.S: the ring-3 fast path for #PF and the TLB gate. A load from
+ * VM_GATE_VA in ring 3 flushes n pages from va (n == 0: reload CR3). */
+#define VM_GATE_VA 0x2000ull
+void vm_pf_entry(void);
 
 /* pcid.c: 1 if PCIDs are on, 0 if CPUID lacks them, -1 if CR4 refused. */
 int vm_pcid_init(void);

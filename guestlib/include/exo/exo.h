@@ -57,6 +57,11 @@ struct exo_trap_frame {
  * ends the guest. */
 typedef int (*exo_trap_handler)(struct exo_trap_frame *frame);
 void exo_trap_set(unsigned vector, exo_trap_handler h);
+/* Replace guestlib's entry stub for vector with a library OS's own (NULL
+ * restores guestlib's). The stub receives the raw CPU frame; guestlib's
+ * stub for a vector is exo_vector_N, where a stub may pass on what it
+ * does not handle. */
+void exo_idt_set(unsigned vector, void (*entry)(void));
 /* Report an exception to hv, which ends the guest. */
 __attribute__((noreturn)) void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2);
 
