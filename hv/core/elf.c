@@ -75,11 +75,12 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		uint64_t fend, vend;
-		if (ph.filesz > ph.memsz ||
-		    __builtin_add_overflow(ph.offset, ph.filesz, &fend) || fend > len)
+		if (ph.filesz > ph.memsz)
+			return fail(why, "segment has more file data than memory (filesz > memsz)");
+		if (__builtin_add_overflow(ph.offset, ph.filesz, &fend) || fend > len)
 			return fail(why, "segment data beyond the end of the file");
 		if (__builtin_add_overflow(ph.vaddr, ph.memsz, &vend) ||
-		    ph.vaddr < EXO_IMAGE_MIN || vend > UINT64_MAX - EXO_PAGE_SIZE)
+		    ph.vaddr < EXO_IMAGE_MIN || vend > UINT64_MAX - EXO_PAGE_SIZE + 1)
 			return fail(why, "segment outside the guest image window (link guests with guestlib)");
 		if (img->nsegs == HV_SEGS_MAX)
 			return fail(why, "too many loadable segments");

@@ -38,6 +38,22 @@ static int demand_zero(struct vm_region *r, uint64_t addr)
 	return 0;
 }
 
+/* 1 if the page table already allows the access that faulted. */
+static int spurious(const struct exo_trap_frame *f, uint64_t addr)
+{
+	int huge;
+	uint64_t *pte = vm_leaf(addr, &huge);
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	if ((f->error_code & VM_PF_WRITE) && !(*pte & PTE_W))
+		return 0;
+	if ((f->error_code & VM_PF_USER) && !(*pte & PTE_U))
+		return 0;
+	if ((f->error_code & VM_PF_EXEC) && (*pte & PTE_NX))
+		return 0;
+	return 1;
+}
+
 /* 1 if the fault was dealt with and the instruction may be retried. */
 static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 {
@@ -60,6 +76,8 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 			}
 		}
 	}
+	if (spurious(f, addr)) /* a raise left a stale entry; the fault dropped it */
+		return 1;
 	if (!r->handler)
 		return 0;
 	struct vm_fault vf = { addr, f->error_code, f->rip, f };

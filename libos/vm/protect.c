@@ -2,8 +2,11 @@
  * libos/vm/protect.c: PROT1, PROTN and UNPROT.
  *
  * Changing a protection keeps the frame, the A and D bits and the alias
- * mark; lowering it flushes the TLB so no stale entry lets an access
- * through. UNPROT restores the protection of the region the pages are in.
+ * mark. Lowering it flushes the TLB so no stale entry lets an access
+ * through; raising it does not: a stale, stricter entry can only cause a
+ * spurious fault, which the CPU answers by dropping that entry and
+ * fault.c by retrying. UNPROT restores the protection of the region the
+ * pages are in.
  */
 #include "vm_impl.h"
 
@@ -21,11 +24,14 @@ int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
 			return -VM_ENOENT;
 	}
 	uint64_t bits = vm_pte_bits(prot);
+	int lowered = 0;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
+		lowered |= !vm_allows(bits, *pte);
 		*pte = (*pte & ~PTE_PROT) | bits;
 	}
-	vm_tlb_flush(va, npages);
+	if (lowered)
+		vm_tlb_flush(va, npages);
 	return 0;
 }
 

@@ -45,6 +45,14 @@ int vm_mapped(uint64_t pte)
 	return (pte & (PTE_P | PTE_PROTNONE)) != 0;
 }
 
+int vm_allows(uint64_t now, uint64_t before)
+{
+	if (!(before & PTE_P))
+		return 1;
+	return (now & PTE_P) && (!(before & PTE_W) || (now & PTE_W)) &&
+	       (!(before & PTE_U) || (now & PTE_U)) && (!(now & PTE_NX) || (before & PTE_NX));
+}
+
 uint64_t vm_pte_bits(unsigned prot)
 {
 	if (!(prot & (VM_R | VM_W | VM_X)))

@@ -64,6 +64,8 @@ uint64_t *vm_pte(uint64_t va, int depth, int create);
 uint64_t *vm_leaf(uint64_t va, int *huge);
 uint64_t vm_pte_bits(unsigned prot);
 int vm_mapped(uint64_t pte);
+/* 1 if entry bits now allow every access that before allowed (a raise). */
+int vm_allows(uint64_t now, uint64_t before);
 void vm_tlb_flush(uint64_t va, uint64_t npages);
 void vm_tlb_flush_all(void);
 

@@ -192,6 +192,8 @@ Test(usage, missing_image_unknown_option_and_command)
 	usage("missing IMAGE", "run", NULL);
 	usage("unknown option --frob", "run", "--frob", IMAGES "forged", NULL);
 	usage("unknown command", "launch", NULL);
+	usage("--ring 5: must be auto, 0 or 3", "run", "--ring", "5", IMAGES "forged", NULL);
+	usage("--ring: missing auto, 0 or 3", "run", "--ring", NULL);
 	usage("missing command", NULL);
 }
 

@@ -1,0 +1,168 @@
+/*
+ * tests/core/fake_plat.c: the fake platform hv/core unit tests link with.
+ *
+ * Binding a frame sets its entry in the guest's bound[] array; unbinding
+ * clears it and zeroes the frame in pool memory, as the platform contract
+ * requires (frames read zero when next handed out). Binding a bound frame or
+ * unbinding an unbound one counts as misuse. A test arms fail_bind_in to
+ * make a later bind fail with -EXO_ENOMEM. Console output is captured.
+ * hv_plat_panic means hv found itself inconsistent: it aborts the test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_plat.h"
+
+static void *zalloc(uint64_t n, uint64_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p) {
+		fprintf(stderr, "fake_plat: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+struct fake_pool *fake_pool_create(uint64_t nframes)
+{
+	struct fake_pool *fp = zalloc(1, sizeof *fp);
+	fp->owner = zalloc(nframes + 1, sizeof *fp->owner);
+	fp->owner[nframes] = FAKE_CANARY_OWNER;
+	fp->host = zalloc(nframes + 1, EXO_PAGE_SIZE);
+	hv_pool_init(&fp->pool, nframes, fp->owner, fp->host);
+	return fp;
+}
+
+void fake_pool_destroy(struct fake_pool *fp)
+{
+	if (!fp)
+		return;
+	free(fp->owner);
+	free(fp->host);
+	free(fp);
+}
+
+struct fake_guest *fake_guest_create(struct fake_pool *fp, uint32_t id,
+				     uint64_t cap_frames)
+{
+	struct fake_guest *fg = zalloc(1, sizeof *fg);
+	hv_guest_init(&fg->g, &fp->pool, id, cap_frames);
+	fg->exo_area = zalloc(1, hv_exo_area_bytes(fp->pool.nframes));
+	fg->bound = zalloc(fp->pool.nframes, 1);
+	fg->g.exo = (struct exo_page *)fg->exo_area;
+	fg->g.bitmap = fg->exo_area + EXO_PAGE_SIZE;
+	fg->g.exo_gpa = fp->pool.nframes * EXO_PAGE_SIZE;
+	fg->g.plat = fg;
+	return fg;
+}
+
+void fake_guest_destroy(struct fake_guest *fg)
+{
+	if (!fg)
+		return;
+	free(fg->exo_area);
+	free(fg->bound);
+	free(fg);
+}
+
+int fake_bitmap_bit(const struct fake_guest *fg, uint64_t f)
+{
+	return (fg->g.bitmap[f / 8] >> (f % 8)) & 1;
+}
+
+const char *fake_disagreement(const struct fake_guest *fg)
+{
+	static char msg[160];
+	const struct hv_pool *p = fg->g.pool;
+	uint64_t mine = 0, free_frames = 0;
+	for (uint64_t f = 0; f < p->nframes; f++) {
+		int owned = p->owner[f] == fg->g.id;
+		mine += owned;
+		free_frames += p->owner[f] == HV_FRAME_FREE;
+		if (fake_bitmap_bit(fg, f) != owned) {
+			snprintf(msg, sizeof msg, "frame %llu: bitmap bit %d, owner %u, guest %u",
+				 (unsigned long long)f, fake_bitmap_bit(fg, f), p->owner[f], fg->g.id);
+			return msg;
+		}
+		if (fg->bound[f] != owned) {
+			snprintf(msg, sizeof msg, "frame %llu: bound %d, owner %u, guest %u",
+				 (unsigned long long)f, fg->bound[f], p->owner[f], fg->g.id);
+			return msg;
+		}
+	}
+	if (mine != fg->g.owned || fg->g.exo->frames_owned != fg->g.owned) {
+		snprintf(msg, sizeof msg, "table says %llu frames, g->owned %llu, exo page %llu",
+			 (unsigned long long)mine, (unsigned long long)fg->g.owned,
+			 (unsigned long long)fg->g.exo->frames_owned);
+		return msg;
+	}
+	if (free_frames != p->nfree) {
+		snprintf(msg, sizeof msg, "table says %llu frames free, pool->nfree %llu",
+			 (unsigned long long)free_frames, (unsigned long long)p->nfree);
+		return msg;
+	}
+	if (fg->misuse) {
+		snprintf(msg, sizeof msg, "%u binds of bound or unbinds of unbound frames",
+			 fg->misuse);
+		return msg;
+	}
+	return NULL;
+}
+
+int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n)
+{
+	struct fake_guest *fg = g->plat;
+	fg->bind_calls++;
+	if (fg->fail_bind_in && --fg->fail_bind_in == 0) {
+		fg->failed_binds++;
+		return -EXO_ENOMEM;
+	}
+	fg->bind_first = first;
+	fg->bind_n = n;
+	fg->frames_bound += n;
+	for (uint64_t f = first; f < first + n; f++) {
+		if (f >= g->pool->nframes || fg->bound[f]) {
+			fg->misuse++;
+			continue;
+		}
+		fg->bound[f] = 1;
+	}
+	return 0;
+}
+
+void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n)
+{
+	struct fake_guest *fg = g->plat;
+	fg->unbind_calls++;
+	fg->unbind_first = first;
+	fg->unbind_n = n;
+	fg->frames_unbound += n;
+	for (uint64_t f = first; f < first + n; f++) {
+		if (f >= g->pool->nframes || !fg->bound[f]) {
+			fg->misuse++;
+			continue;
+		}
+		fg->bound[f] = 0;
+		memset(g->pool->host + f * EXO_PAGE_SIZE, 0, EXO_PAGE_SIZE);
+	}
+}
+
+void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)
+{
+	struct fake_guest *fg = g->plat;
+	fg->console_calls++;
+	if (fg->console_len < FAKE_CONSOLE_BYTES) {
+		uint64_t room = FAKE_CONSOLE_BYTES - fg->console_len;
+		uint64_t n = len < room ? len : room;
+		memcpy(fg->console + fg->console_len, buf, n);
+		fg->console[fg->console_len + n] = '\0';
+	}
+	fg->console_len += len;
+}
+
+void hv_plat_panic(const char *why)
+{
+	fprintf(stderr, "hv_plat_panic: %s\n", why);
+	abort();
+}

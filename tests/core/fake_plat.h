@@ -1,0 +1,65 @@
+/*
+ * tests/core/fake_plat.h: a fake platform for hv/core unit tests.
+ *
+ * fake_plat.c implements the hv_plat_* functions that hv/core calls, in
+ * plain host memory, and records every call so that tests can assert on
+ * them. It also builds test pools and guests the way a real platform does:
+ * an owner table and pool memory from calloc, an exo area (exo page plus
+ * ownership bitmap) for each guest, and the exo page GPA just past the pool.
+ */
+#ifndef TESTS_CORE_FAKE_PLAT_H
+#define TESTS_CORE_FAKE_PLAT_H
+
+#include <stdint.h>
+
+#include "core.h"
+
+#define FAKE_CONSOLE_BYTES 65536u
+
+/* The owner table has one entry past the pool, owned by guest 1, and pool
+ * memory one frame more: a range check that reads one entry too far then
+ * accepts what it must refuse, and the tests see it. */
+#define FAKE_CANARY_OWNER 1u
+
+/* A pool of nframes frames: the owner table and the frames themselves. */
+struct fake_pool {
+	struct hv_pool pool;
+	uint32_t *owner;
+	uint8_t *host;
+};
+
+/* One guest and what the platform saw of it; g.plat points back here. */
+struct fake_guest {
+	struct hv_guest g;
+	uint8_t *exo_area;         /* exo page, then the ownership bitmap */
+	uint8_t *bound;            /* per frame: 1 while bound to this guest */
+	unsigned bind_calls, unbind_calls;
+	uint64_t bind_first, bind_n;     /* the last bind */
+	uint64_t unbind_first, unbind_n; /* the last unbind */
+	uint64_t frames_bound, frames_unbound; /* totals over all calls */
+	unsigned fail_bind_in;     /* the n-th bind from now fails; 0: never */
+	unsigned failed_binds;
+	unsigned misuse;           /* binds of bound frames, unbinds of unbound */
+	unsigned console_calls;
+	uint64_t console_len;      /* bytes written, all calls together */
+	char console[FAKE_CONSOLE_BYTES + 1]; /* the first bytes, NUL-ended */
+};
+
+/* A zeroed pool of nframes frames; aborts if memory runs out. */
+struct fake_pool *fake_pool_create(uint64_t nframes);
+void fake_pool_destroy(struct fake_pool *fp);
+
+/* A guest of fp with this id and cap, g.exo / g.bitmap / g.exo_gpa set. */
+struct fake_guest *fake_guest_create(struct fake_pool *fp, uint32_t id,
+				     uint64_t cap_frames);
+void fake_guest_destroy(struct fake_guest *fg);
+
+/* Whether frame f's bit is set in fg's ownership bitmap. */
+int fake_bitmap_bit(const struct fake_guest *fg, uint64_t f);
+
+/* NULL if the owner table, fg's bitmap, fg->g.owned, the exo page's
+ * frames_owned, the pool's free count and the platform's bindings all
+ * agree; else a description of the first disagreement. */
+const char *fake_disagreement(const struct fake_guest *fg);
+
+#endif
