@@ -10,7 +10,7 @@ mkdir -p "$out"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 cores=$(nproc)
 kernel=$(uname -r)
-kvm=$(ls /sys/module | grep -E '^kvm_(intel|amd|pvm)$' | tr '\n' ' ' || true)
+kvm=$(ls /sys/module | grep -E '^kvm_(intel|amd|pvm)$' | paste -sd, - || true)
 hwvirt=$(grep -cE ' (vmx|svm)( |$)' /proc/cpuinfo || true)
 machine="$cpu, $cores cores, Linux $kernel, KVM module: ${kvm:-none}, VT-x/AMD-V visible to Linux: $([ "$hwvirt" -gt 0 ] && echo yes || echo no)"
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
