@@ -75,42 +75,36 @@ static void published(struct hv_guest *g)
 		verify(g);
 }
 
-/* Bind sorted-or-not frames, coalescing runs so that a contiguous
- * allocation is one platform call. On failure unbinds what it bound. */
-static int bind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
+/* The end of the run of consecutive frame numbers that starts at f[i]:
+ * binding a run is one platform call, however the vector is ordered. */
+static uint64_t run_end(const uint64_t *f, uint64_t i, uint64_t n)
 {
-	uint64_t i = 0;
-	while (i < n) {
-		uint64_t j = i + 1;
-		while (j < n && f[j] == f[j - 1] + 1)
-			j++;
-		int rc = hv_plat_bind(g, f[i], j - i);
-		if (rc < 0) {
-			uint64_t k = 0;
-			while (k < i) {
-				uint64_t m = k + 1;
-				while (m < i && f[m] == f[m - 1] + 1)
-					m++;
-				hv_plat_unbind(g, f[k], m - k);
-				k = m;
-			}
-			return rc;
-		}
-		i = j;
-	}
-	return 0;
+	uint64_t j = i + 1;
+	while (j < n && f[j] == f[j - 1] + 1)
+		j++;
+	return j;
 }
 
 static void unbind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
 {
-	uint64_t i = 0;
-	while (i < n) {
-		uint64_t j = i + 1;
-		while (j < n && f[j] == f[j - 1] + 1)
-			j++;
+	for (uint64_t i = 0, j; i < n; i = j) {
+		j = run_end(f, i, n);
 		hv_plat_unbind(g, f[i], j - i);
-		i = j;
 	}
+}
+
+/* On failure unbinds what it bound: nothing changes. */
+static int bind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
+{
+	for (uint64_t i = 0, j; i < n; i = j) {
+		j = run_end(f, i, n);
+		int rc = hv_plat_bind(g, f[i], j - i);
+		if (rc < 0) {
+			unbind_runs(g, i, f);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static int within_cap(const struct hv_guest *g, uint64_t n)

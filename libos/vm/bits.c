@@ -14,7 +14,7 @@ static int64_t harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bi
 {
 	int64_t n = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
-	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE))
+	if (!vm_pages_ok(va, npages))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < (npages + 63) / 64; i++)
 		bits[i] = 0;
@@ -73,7 +73,7 @@ void vm_set_policy(vm_policy p, void *arg)
 static int64_t clock(uint64_t va, uint64_t npages)
 {
 	int huge;
-	if (npages == 0 || npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE))
+	if (!vm_pages_ok(va, npages))
 		return -VM_EINVAL;
 	for (uint64_t step = 0; step < 2 * npages; step++) {
 		uint64_t i = vm_state.clock_hand++ % npages;

@@ -10,8 +10,7 @@
 int vm_map(uint64_t va, uint64_t npages, unsigned prot)
 {
 	int huge;
-	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE) ||
-	    (prot & ~(VM_R | VM_W | VM_X)))
+	if (!vm_pages_ok(va, npages) || !vm_prot_ok(prot))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
@@ -43,7 +42,7 @@ int vm_map(uint64_t va, uint64_t npages, unsigned prot)
 int vm_unmap(uint64_t va, uint64_t npages)
 {
 	int huge;
-	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE))
+	if (!vm_pages_ok(va, npages))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < npages;) {
 		uint64_t at = va + i * VM_PAGE, *pte = vm_leaf(at, &huge);
@@ -75,8 +74,7 @@ int vm_unmap(uint64_t va, uint64_t npages)
 int vm_map2(uint64_t va, uint64_t alias, unsigned prot)
 {
 	int huge;
-	if (!vm_range_ok(va, VM_PAGE) || !vm_range_ok(alias, VM_PAGE) ||
-	    (prot & ~(VM_R | VM_W | VM_X)))
+	if (!vm_pages_ok(va, 1) || !vm_pages_ok(alias, 1) || !vm_prot_ok(prot))
 		return -VM_EINVAL;
 	uint64_t *src = vm_leaf(va, &huge);
 	if (!src || huge || !vm_mapped(*src))

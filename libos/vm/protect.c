@@ -15,8 +15,7 @@
 int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
 {
 	int huge;
-	if (npages > (VM_USER_MAX >> 12) || !vm_range_ok(va, npages * VM_PAGE) ||
-	    (prot & ~(VM_R | VM_W | VM_X)))
+	if (!vm_pages_ok(va, npages) || !vm_prot_ok(prot))
 		return -VM_EINVAL;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);

@@ -11,6 +11,16 @@ int vm_range_ok(uint64_t va, uint64_t len)
 	       !__builtin_add_overflow(va, len, &end) && va >= VM_USER_MIN && end <= VM_USER_MAX;
 }
 
+int vm_pages_ok(uint64_t va, uint64_t npages)
+{
+	return npages <= (VM_USER_MAX >> 12) && vm_range_ok(va, npages * VM_PAGE);
+}
+
+int vm_prot_ok(unsigned prot)
+{
+	return !(prot & ~(VM_R | VM_W | VM_X));
+}
+
 struct vm_region *vm_region_find(uint64_t va)
 {
 	for (unsigned i = 0; i < VM_REGIONS_MAX; i++) {
@@ -23,7 +33,7 @@ struct vm_region *vm_region_find(uint64_t va)
 
 int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handler h, void *arg)
 {
-	if (!vm_range_ok(va, len) || (prot & ~(VM_R | VM_W | VM_X)) ||
+	if (!vm_range_ok(va, len) || !vm_prot_ok(prot) ||
 	    (flags & ~(VM_DEMAND_ZERO | VM_HUGE_PAGES)))
 		return -VM_EINVAL;
 	if ((flags & VM_HUGE_PAGES) && ((va | len) & (VM_HUGE - 1)))

@@ -71,7 +71,10 @@ void vm_tlb_flush_all(void);
 
 /* region.c */
 struct vm_region *vm_region_find(uint64_t va);
+/* A page-aligned, non-empty, non-overflowing range in the lower half. */
 int vm_range_ok(uint64_t va, uint64_t len);
+int vm_pages_ok(uint64_t va, uint64_t npages);
+int vm_prot_ok(unsigned prot);
 
 /* fault.c */
 int vm_fault_init(void);
