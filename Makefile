@@ -46,7 +46,7 @@ UNIT_TESTS := $(patsubst tests/core/%.c,$(B)/tests/core/%,$(filter-out tests/cor
 	$(patsubst tests/kvm/%.c,$(B)/tests/kvm/%,$(wildcard tests/kvm/*.c))
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/*.c))
 
-.PHONY: all deps check demo test bench defconfig olddefconfig menuconfig clean
+.PHONY: all deps check demo test bench bochs qemu defconfig olddefconfig menuconfig clean
 .DELETE_ON_ERROR:
 
 all: $(B)/exo $(APP_IMAGES) $(TEST_IMAGES)
@@ -156,6 +156,60 @@ demo:
 	$(MAKE) all
 	@for r in $(DEMO_RUNS); do echo; echo "\$$ $(B)/exo run $$r"; \
 		$(B)/exo run $$r; echo "[exit status $$?]"; done
+
+# --- hv/metal: exo's own VMX root, booted from a GRUB ISO ---
+
+METAL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include \
+	-ffreestanding -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none
+METAL_SRC := $(wildcard hv/metal/*.c hv/metal/*.S) $(CORE_SRC)
+METAL_OBJ := $(patsubst %,$(B)/metal/%.o,$(METAL_SRC))
+METAL_PACKAGES := bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools
+
+$(B)/metal/%.c.o: %.c $(CONFIG_H) $(wildcard hv/*/*.h) guestlib/include/exo/abi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(METAL_CFLAGS) -c -o $@ $<
+
+$(B)/metal/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(METAL_CFLAGS) -c -o $@ $<
+
+$(B)/metal/exo-metal: $(METAL_OBJ) hv/metal/metal.ld
+	$(CC) -nostdlib -static -no-pie -Wl,-T,hv/metal/metal.ld -Wl,-z,max-page-size=4096 \
+		-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -o $@ $(METAL_OBJ)
+
+# A GRUB ISO: hv/metal as the multiboot2 kernel, each line of
+# hv/metal/guests.list a module (the image, then its command line).
+$(B)/metal/exo-metal.iso: $(B)/metal/exo-metal hv/metal/guests.list all $(B)/tests/core/test_frames
+	rm -rf $(B)/metal/iso && mkdir -p $(B)/metal/iso/boot/grub
+	cp $(B)/metal/exo-metal $(B)/metal/iso/boot/
+	{ echo 'set timeout=0'; echo 'menuentry "exo hv/metal" {'; \
+	  echo '  multiboot2 /boot/exo-metal'; n=0; \
+	  grep -v '^#' hv/metal/guests.list | while read -r image cmdline; do \
+		n=$$((n + 1)); cp "$$image" $(B)/metal/iso/boot/g$$n; \
+		echo "  module2 /boot/g$$n $$cmdline"; done; \
+	  echo '  boot'; echo '}'; } > $(B)/metal/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(B)/metal/iso 2>$(B)/metal/grub-mkrescue.log || \
+		{ cat $(B)/metal/grub-mkrescue.log; exit 1; }
+
+# Boot it under Bochs (VT-x with EPT emulated), headless; its port 0xE9
+# output is hv/metal's console. Then check what every guest printed.
+$(B)/metal/bochs.out: $(B)/metal/exo-metal.iso hv/metal/bochsrc
+	sed 's|BUILD|$(B)|g' hv/metal/bochsrc > $(B)/metal/bochsrc
+	printf 'c\nquit\n' > $(B)/metal/bochs.rc
+	TERM=dumb timeout 600 bochs -q -f $(B)/metal/bochsrc -rc $(B)/metal/bochs.rc \
+		< /dev/null > $@.tmp 2>&1; echo $$? > $(B)/metal/bochs.status
+	mv $@.tmp $@
+
+bochs: $(B)/metal/bochs.out $(B)/tests/metal/test_bochs
+	$(B)/tests/metal/test_bochs
+
+# A laptop with nested VT-x: the same ISO under QEMU/KVM. Exit status 1
+# from isa-debug-exit means hv/metal finished.
+qemu: $(B)/metal/exo-metal.iso
+	qemu-system-x86_64 -enable-kvm -cpu host -m 512 -cdrom $< -display none \
+		-debugcon stdio -serial null -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-no-reboot; test $$? -eq 1
 
 # --- benchmarks ---
 

@@ -1,0 +1,26 @@
+/*
+ * hv/metal/caps.h: capability-derived VMX controls and EPT encodings.
+ */
+#ifndef HV_METAL_CAPS_H
+#define HV_METAL_CAPS_H
+
+#include <stdint.h>
+
+/* The control value to use for the controls we want, given a capability
+ * MSR (low half: bits that must be 1; high half: bits that may be 1).
+ * *missing gets the wanted bits the CPU cannot set. */
+uint32_t metal_vmx_adjust(uint32_t want, uint64_t cap, uint32_t *missing);
+
+#define EPT_R (1ull << 0)
+#define EPT_W (1ull << 1)
+#define EPT_X (1ull << 2)
+#define EPT_MT_WB (6ull << 3)  /* leaf memory type: write-back */
+#define EPT_ADDR 0x000ffffffffff000ull
+#define EPTP_MT_WB 6ull        /* paging-structure memory type */
+#define EPTP_WALK_4 (3ull << 3) /* page-walk length - 1 */
+
+uint64_t metal_ept_table(uint64_t table_hpa);          /* a non-leaf entry */
+uint64_t metal_ept_leaf(uint64_t hpa, unsigned perms); /* a 4 KiB leaf */
+uint64_t metal_eptp(uint64_t pml4_hpa);
+
+#endif

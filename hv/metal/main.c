@@ -1,0 +1,139 @@
+/*
+ * hv/metal/main.c: hv/metal from boot to the last guest.
+ *
+ * Reads the modules GRUB loaded, turns VT-x on, makes the frame pool, and
+ * runs each module as a guest in turn. A module's command line is
+ * "[--mem SIZE] [--ring auto|0|3] NAME [ARGS...]"; NAME and ARGS become the
+ * guest's argv. Each guest's end is reported in one line,
+ * "metal: guest NAME exit status N", and a guest that misbehaves ends
+ * alone: the next one runs. The run ends successfully (metal_exit(1)) when
+ * every module ran, whatever their statuses, which the harness judges.
+ */
+#include "config.h"
+#include "metal.h"
+
+#define MB2_BOOT_MAGIC 0x36d76289
+#define MAX_FRAMES (1u << 20) /* 4 GiB of pool at most: the identity map */
+#define ARGS_MAX 32
+
+extern uint64_t metal_gdt[];
+extern char metal_tss[];
+
+static uint32_t owner[MAX_FRAMES];
+static struct hv_pool pool;
+
+void metal_main(uint32_t magic, uint32_t info);
+
+/* The TSS descriptor at selector 0x18, and TR: VMX wants a host TR. */
+static void host_tr(void)
+{
+	uint64_t base = (uint64_t)(uintptr_t)metal_tss;
+	metal_gdt[3] = 0x67 | ((base & 0xffffff) << 16) | (0x89ull << 40) | ((base >> 24 & 0xff) << 56);
+	metal_gdt[4] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(0x18));
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	if (*s == 'K')
+		v <<= 10, s++;
+	else if (*s == 'M')
+		v <<= 20, s++;
+	else if (*s == 'G')
+		v <<= 30, s++;
+	if (*s || v == 0 || v % 4096)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Split a module's command line (copied: GRUB's stays intact). */
+static int parse_module(const char *cmdline, struct metal_guest_args *a)
+{
+	static char buf[1024];
+	static char *argv[ARGS_MAX];
+	uint64_t n = strlen(cmdline);
+	if (n >= sizeof buf)
+		return metal_printf("metal: module command line too long\n"), -1;
+	memcpy(buf, cmdline, n + 1);
+	int argc = 0;
+	for (char *p = buf; *p;) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (!*p)
+			break;
+		if (argc == ARGS_MAX)
+			return metal_printf("metal: more than %d module arguments\n", ARGS_MAX), -1;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	*a = (struct metal_guest_args){
+		.mem_bytes = (uint64_t)CONFIG_GUEST_MEM_DEFAULT_MIB << 20, .ring = EXO_RING_AUTO,
+	};
+	int i = 0;
+	while (i + 1 < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--mem") && parse_size(argv[i + 1], &a->mem_bytes) == 0) {
+		} else if (!strcmp(argv[i], "--ring") && !strcmp(argv[i + 1], "0")) {
+			a->ring = EXO_RING_0;
+		} else if (!strcmp(argv[i], "--ring") && !strcmp(argv[i + 1], "3")) {
+			a->ring = EXO_RING_3;
+		} else if (!strcmp(argv[i], "--ring") && !strcmp(argv[i + 1], "auto")) {
+			a->ring = EXO_RING_AUTO;
+		} else {
+			return metal_printf("metal: bad module option %s %s\n", argv[i], argv[i + 1]), -1;
+		}
+		i += 2;
+	}
+	if (i >= argc)
+		return metal_printf("metal: module command line names no guest\n"), -1;
+	a->name = argv[i];
+	a->argc = argc - i;
+	a->argv = argv + i;
+	return 0;
+}
+
+void metal_main(uint32_t magic, uint32_t info)
+{
+	static struct metal_boot boot;
+	static struct metal_vmx_caps caps;
+	metal_console_init();
+	metal_printf("metal: hv/metal, exo's VMX root\n");
+	if (magic != MB2_BOOT_MAGIC) {
+		metal_printf("metal: not started by a multiboot2 loader (magic %x)\n", magic);
+		metal_exit(0);
+	}
+	host_tr();
+	if (metal_mb2_parse(info, &boot) < 0 ||
+	    metal_mem_init(&boot, (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20) < 0 ||
+	    metal_vmx_on(&caps) < 0)
+		metal_exit(0);
+	uint64_t nframes = metal_pool_bytes() / 4096;
+	if (nframes > MAX_FRAMES)
+		nframes = MAX_FRAMES;
+	hv_pool_init(&pool, nframes, owner, (uint8_t *)(uintptr_t)metal_pool_base());
+	memset((void *)(uintptr_t)metal_pool_base(), 0, nframes * 4096); /* free frames read zero */
+	metal_printf("metal: pool of %lu frames at %lx, %u guest images\n", nframes,
+		     metal_pool_base(), boot.nmod);
+	for (unsigned i = 0; i < boot.nmod; i++) {
+		struct metal_guest_args a;
+		if (parse_module(boot.mod[i].cmdline, &a) < 0) {
+			metal_printf("metal: module %u: not run\n", i + 1);
+			continue;
+		}
+		metal_printf("metal: guest %s starting\n", a.name);
+		int status = metal_run_guest(&caps, &pool, (const uint8_t *)(uintptr_t)boot.mod[i].start,
+					     boot.mod[i].end - boot.mod[i].start, &a);
+		metal_printf("metal: guest %s exit status %d\n", a.name, status);
+		if (pool.nfree != pool.nframes) {
+			metal_printf("metal: frames leaked by guest %s\n", a.name);
+			metal_exit(0);
+		}
+	}
+	metal_exit(1);
+}
