@@ -15,7 +15,8 @@ CC ?= cc
 KCONFIG := kconfig-conf
 
 PACKAGES := gcc make libc6-dev linux-libc-dev kconfig-frontends-nox \
-	libcriterion-dev util-linux
+	libcriterion-dev util-linux \
+	bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools
 
 WARN := -Wall -Wextra -Werror
 HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include
@@ -134,8 +135,18 @@ $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< -lcriterion
 
-test: all $(UNIT_TESTS) $(GUEST_TESTS)
-	@set -e; for t in $(UNIT_TESTS) $(GUEST_TESTS); do \
+$(B)/tests/metal/test_caps: tests/metal/test_caps.c hv/metal/caps.c hv/metal/caps.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ihv/metal -o $@ $< hv/metal/caps.c -lcriterion
+
+$(B)/tests/metal/test_bochs: tests/metal/test_bochs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< -lcriterion
+
+METAL_TESTS := $(B)/tests/metal/test_caps $(B)/tests/metal/test_bochs
+
+test: all $(UNIT_TESTS) $(GUEST_TESTS) $(METAL_TESTS) $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out
+	@set -e; for t in $(UNIT_TESTS) $(GUEST_TESTS) $(METAL_TESTS); do \
 		echo "== $$t"; $$t --jobs 2; done
 
 check:
@@ -164,7 +175,6 @@ METAL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none
 METAL_SRC := $(wildcard hv/metal/*.c hv/metal/*.S) $(CORE_SRC)
 METAL_OBJ := $(patsubst %,$(B)/metal/%.o,$(METAL_SRC))
-METAL_PACKAGES := bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools
 
 $(B)/metal/%.c.o: %.c $(CONFIG_H) $(wildcard hv/*/*.h) guestlib/include/exo/abi.h
 	@mkdir -p $(dir $@)
@@ -194,14 +204,19 @@ $(B)/metal/exo-metal.iso: $(B)/metal/exo-metal hv/metal/guests.list all $(B)/tes
 
 # Boot it under Bochs (VT-x with EPT emulated), headless; its port 0xE9
 # output is hv/metal's console. Then check what every guest printed.
-$(B)/metal/bochs.out: $(B)/metal/exo-metal.iso hv/metal/bochsrc
-	sed 's|BUILD|$(B)|g' hv/metal/bochsrc > $(B)/metal/bochsrc
-	printf 'c\nquit\n' > $(B)/metal/bochs.rc
-	TERM=dumb timeout 600 bochs -q -f $(B)/metal/bochsrc -rc $(B)/metal/bochs.rc \
-		< /dev/null > $@.tmp 2>&1; echo $$? > $(B)/metal/bochs.status
+# bochs-novmx: the same ISO on a CPU model without VT-x, which hv/metal
+# must refuse with a clear message and a failing status.
+$(B)/metal/bochs.out: CPU_MODEL := corei7_skylake_x
+$(B)/metal/bochs-novmx.out: CPU_MODEL := ryzen
+$(B)/metal/bochs.out $(B)/metal/bochs-novmx.out: $(B)/metal/exo-metal.iso hv/metal/bochsrc
+	sed -e 's|BUILD|$(B)|g' -e 's|model=corei7_skylake_x|model=$(CPU_MODEL)|' \
+		-e 's|bochs.log|$(notdir $(basename $@)).log|' hv/metal/bochsrc > $(basename $@).rc
+	printf 'c\nquit\n' > $(B)/metal/debugger.rc
+	TERM=dumb timeout 600 bochs -q -f $(basename $@).rc -rc $(B)/metal/debugger.rc \
+		< /dev/null > $@.tmp 2>&1; echo $$? > $(basename $@).status
 	mv $@.tmp $@
 
-bochs: $(B)/metal/bochs.out $(B)/tests/metal/test_bochs
+bochs: $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out $(B)/tests/metal/test_bochs
 	$(B)/tests/metal/test_bochs
 
 # A laptop with nested VT-x: the same ISO under QEMU/KVM. Exit status 1

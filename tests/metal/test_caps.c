@@ -1,0 +1,52 @@
+/*
+ * tests/metal/test_caps.c: VMX control derivation and EPT encodings, on
+ * the host (hv/metal/caps.c is pure).
+ */
+#include <criterion/criterion.h>
+
+#include "caps.h"
+
+Test(caps, must_be_one_bits_are_added_to_what_is_wanted)
+{
+	uint32_t missing;
+	/* low half: bits 1, 2 must be 1; high half: bits 0-7 may be 1 */
+	cr_assert_eq(metal_vmx_adjust(0x10, 0x000000ff00000006ull, &missing), 0x16);
+	cr_assert_eq(missing, 0);
+}
+
+Test(caps, bits_the_cpu_cannot_set_are_reported_missing_and_dropped)
+{
+	uint32_t missing;
+	cr_assert_eq(metal_vmx_adjust(0x80000100, 0x0000ffff00000000ull, &missing), 0x100);
+	cr_assert_eq(missing, 0x80000000);
+}
+
+Test(caps, skylake_true_procbased_allows_clearing_cr3_exiting)
+{
+	uint32_t missing;
+	/* default1 class bits 1,4-6,8,13-16,26 are 0 in a TRUE MSR that allows it */
+	uint64_t true_cap = 0xfff9fffe04006172ull;
+	uint32_t want = (1u << 7) | (1u << 24) | (1u << 31);
+	uint32_t got = metal_vmx_adjust(want, true_cap, &missing);
+	cr_assert_eq(missing, 0);
+	cr_assert_eq(got & ((1u << 15) | (1u << 16)), 0, "CR3 exiting forced: %x", got);
+	cr_assert_eq(got & want, want);
+}
+
+Test(caps, ept_leaf_is_address_permissions_and_write_back)
+{
+	cr_assert_eq(metal_ept_leaf(0x12345000, EPT_R | EPT_W | EPT_X), 0x12345000 | 7 | (6 << 3));
+	cr_assert_eq(metal_ept_leaf(0x12345fff, EPT_R), 0x12345000 | 1 | (6 << 3));
+	cr_assert_eq(metal_ept_leaf(0x1000, 0xf8), 0x1000 | (6 << 3), "stray permission bits kept");
+}
+
+Test(caps, ept_table_entry_allows_everything_below_it)
+{
+	cr_assert_eq(metal_ept_table(0xabc000), 0xabc007);
+	cr_assert_eq(metal_ept_table(0xfff0000000abc123ull), 0xabc007, "bits beyond 52 kept");
+}
+
+Test(caps, eptp_is_write_back_with_a_four_level_walk)
+{
+	cr_assert_eq(metal_eptp(0x200000), 0x200000 | 6 | (3 << 3));
+}
