@@ -72,6 +72,24 @@ Test(bad_image, directory)
 	assert_one_line_error(&r, "exo: build: is a directory");
 }
 
+Test(bad_image, unreadable_file)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run exo as another user");
+	char path[64];
+	scratch(path, "x", 1);
+	cr_assert(chmod(path, 0) == 0);
+	char *argv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EXO,
+			 "run", path, NULL };
+	struct exo_result r;
+	run_argv(argv, &r);
+	unlink(path);
+	cr_assert_eq(r.status, 126, "status %d, stderr: %s", r.status, r.err);
+	char want[96];
+	snprintf(want, sizeof want, "%s: Permission denied", path);
+	assert_one_line_error(&r, want);
+}
+
 Test(bad_image, text_file_is_not_elf)
 {
 	bad_image("#!/bin/sh\necho hi\n", 18, "not an ELF file");
