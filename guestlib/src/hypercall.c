@@ -20,22 +20,6 @@ __attribute__((noinline)) int64_t exo_hypercall_gpa(unsigned nr, uint64_t block_
 	return (int64_t)rax;
 }
 
-/* A ud2 at a known address: trap.c runs fn in ring 0 on the trap frame. */
-__attribute__((noinline)) int64_t exo_kcall(exo_kcall_fn fn, uint64_t a, uint64_t b, uint64_t c)
-{
-	register uint64_t rdi __asm__("rdi") = (uint64_t)(uintptr_t)fn;
-	register uint64_t rsi __asm__("rsi") = a;
-	register uint64_t rdx __asm__("rdx") = b;
-	register uint64_t rcx __asm__("rcx") = c;
-	register uint64_t rax __asm__("rax");
-	__asm__ volatile(".globl exo_kcall_gate\n"
-			 "exo_kcall_gate: ud2"
-			 : "=r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(rcx)
-			 :
-			 : "r8", "r9", "r10", "r11", "memory");
-	return (int64_t)rax;
-}
-
 int64_t exo_hypercall(unsigned nr, void *block)
 {
 	uint64_t gpa = exo_gpa(block);

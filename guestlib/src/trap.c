@@ -10,16 +10,11 @@
 
 static exo_trap_handler handlers[32];
 
-extern const char exo_hc_out[], exo_kcall_gate[];
+extern const char exo_hc_out[];
 
-/* Ring crossings guestlib itself provides (see exo.h); 1 if f was one. */
+/* A hypercall made from ring 3 (see exo.h): make it from here. */
 static int crossing(struct exo_trap_frame *f)
 {
-	if (f->vector == 6 && f->rip == (uint64_t)(uintptr_t)exo_kcall_gate) {
-		f->rip += 2; /* past ud2; fn may move it elsewhere */
-		((exo_kcall_fn)(uintptr_t)f->rdi)(f);
-		return 1;
-	}
 	if (f->vector == 13 && (f->cs & 3) == 3 && f->rip == (uint64_t)(uintptr_t)exo_hc_out) {
 		uint64_t rax = (uint32_t)f->rax;
 		__asm__ volatile("outl %%eax, %%dx" : "+a"(rax) : "d"((uint16_t)f->rdx) : "memory");

@@ -10,9 +10,11 @@
  * no exit.
  *
  * Application code runs where vm_init decides: ring 0 beside the library
- * (Dune mode) or ring 3 with the library in ring 0 (Aegis mode), where
- * every call below crosses to ring 0 by exo_kcall and fault handlers are
- * called back in ring 3. The calls are the same in both modes.
+ * (Dune mode) or ring 3 (Aegis mode). The library runs in the
+ * application's ring: in ring 3 it edits its page tables from there, fault
+ * handlers run there, and only TLB flushes and the first instructions of a
+ * fault go through ring 0 (libos/vm/entry.S). The calls are the same in
+ * both modes.
  *
  * Every call returns 0 (or a count) on success and a negative VM_E* code on
  * failure, having changed nothing.
@@ -81,8 +83,9 @@ int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags,
 	      vm_handler h, void *arg);
 int vm_region_remove(uint64_t va);
 
-/* Mappings of single frames: map allocates one (zeroed); map_frame maps a
- * frame the guest owns. unmap returns frames to the local free list. */
+/* map gives each page a zeroed frame from the local free list; unmap
+ * returns them there (a MAP2 alias's frame is not freed: unmap aliases
+ * before the original). */
 int vm_map(uint64_t va, uint64_t npages, unsigned prot);
 int vm_unmap(uint64_t va, uint64_t npages);
 

@@ -67,18 +67,12 @@ __attribute__((noreturn)) void exo_trap_report(const struct exo_trap_frame *f, u
 
 /*
  * Ring crossing. Application code may run in ring 3 (a library OS's
- * choice); from there `out` and privileged instructions fault. guestlib
- * makes both work from either ring:
- *  - hypercalls made in ring 3 are recognised in the #GP handler and made
- *    from ring 0 (one extra trap, no extra exit);
- *  - exo_kcall(fn, a, b, c) runs fn(frame) in ring 0 with a, b, c in
- *    frame->rsi, rdx, rcx and returns frame->rax as fn left it. fn may
- *    rewrite the frame entirely (to resume elsewhere, in either ring).
- * Code in the guest is one protection domain: ring 3 here is about where
- * application code runs fast, not about isolation, which hv provides.
+ * choice); from there `out` faults. A hypercall made in ring 3 is
+ * recognised in the #GP handler and made from ring 0: one extra trap, no
+ * extra exit, the same stubs in both rings. Code in the guest is one
+ * protection domain: ring 3 here is about where application code runs
+ * fast, not about isolation, which hv provides.
  */
-typedef void (*exo_kcall_fn)(struct exo_trap_frame *frame);
-int64_t exo_kcall(exo_kcall_fn fn, uint64_t a, uint64_t b, uint64_t c);
 
 /* Selectors of guestlib's GDT, for library OSes entering ring 3. */
 #define EXO_SEL_KCODE 0x08
