@@ -171,41 +171,44 @@ int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
 	return -EXO_ENOMEM;
 }
 
-/* Detect a frame named twice in one vector, without extra memory: the
- * owner table is borrowed, marking each checked frame with an id no guest
- * has, and restored before returning. */
+/* Check that every frame in f[] exists, is owned by `expect` (a guest id,
+ * or free) and is named once; a failure gives `busy` or `twice` and the
+ * index. Repeats are found without extra memory: the owner table is
+ * borrowed, marking each checked frame with an id no guest has, and
+ * restored before returning. */
 #define HV_MARK_ID 0xffffffffu
+
+static int check_vector(struct hv_pool *p, uint64_t n, const uint64_t *f, uint32_t expect,
+			int busy, int twice, uint64_t *bad)
+{
+	int rc = 0;
+	uint64_t i;
+	for (i = 0; i < n; i++) {
+		if (f[i] >= p->nframes)
+			rc = -EXO_ERANGE;
+		else if (p->owner[f[i]] == HV_MARK_ID)
+			rc = twice;
+		else if (p->owner[f[i]] != expect)
+			rc = busy;
+		if (rc < 0)
+			break;
+		p->owner[f[i]] = HV_MARK_ID;
+	}
+	for (uint64_t k = 0; k < i; k++)
+		p->owner[f[k]] = expect;
+	*bad = i;
+	return rc;
+}
 
 int hv_frames_alloc_named(struct hv_guest *g, uint64_t n, const uint64_t *want,
 			  uint64_t *bad)
 {
-	struct hv_pool *p = g->pool;
-	int rc = 0;
-	uint64_t i;
-	for (i = 0; i < n; i++) {
-		if (want[i] >= p->nframes) {
-			rc = -EXO_ERANGE;
-			break;
-		}
-		if (p->owner[want[i]] == HV_MARK_ID) {
-			rc = -EXO_EINVAL;
-			break;
-		}
-		if (p->owner[want[i]] != HV_FRAME_FREE) {
-			rc = -EXO_EBUSY;
-			break;
-		}
-		p->owner[want[i]] = HV_MARK_ID;
-	}
-	for (uint64_t k = 0; k < i; k++)
-		p->owner[want[k]] = HV_FRAME_FREE;
-	if (rc == 0 && !within_cap(g, n)) {
-		rc = -EXO_ENOMEM;
-		i = n;
-	}
-	if (rc < 0) {
-		*bad = i;
+	int rc = check_vector(g->pool, n, want, HV_FRAME_FREE, -EXO_EBUSY, -EXO_EINVAL, bad);
+	if (rc < 0)
 		return rc;
+	if (!within_cap(g, n)) {
+		*bad = n;
+		return -EXO_ENOMEM;
 	}
 	return take(g, n, want);
 }
@@ -214,20 +217,10 @@ int hv_frames_release(struct hv_guest *g, uint64_t n, const uint64_t *frames,
 		      uint64_t *bad)
 {
 	struct hv_pool *p = g->pool;
-	int rc = 0;
 	uint64_t i;
-	for (i = 0; i < n; i++) {
-		rc = hv_check_frame(g, frames[i]);
-		if (rc < 0)
-			break;
-		p->owner[frames[i]] = HV_MARK_ID; /* a repeat now fails -EPERM */
-	}
-	for (uint64_t k = 0; k < i; k++)
-		p->owner[frames[k]] = g->id;
-	if (rc < 0) {
-		*bad = i;
+	int rc = check_vector(p, n, frames, g->id, -EXO_EPERM, -EXO_EPERM, bad);
+	if (rc < 0)
 		return rc;
-	}
 	unbind_runs(g, n, frames);
 	for (i = 0; i < n; i++) {
 		mark(g, frames[i], HV_FRAME_FREE);
