@@ -22,7 +22,9 @@ static int refill(void)
 	uint64_t room = p->mem_cap_frames - p->frames_owned;
 	uint32_t want = room < VM_BATCH ? (uint32_t)room : VM_BATCH;
 	vm_state.stats.hv_calls++;
-	if (want == 0 || exo_frames_alloc(vec, want, EXO_FA_ANY, 0) < 0)
+	if (want > 1 && exo_frames_alloc(vec, want, EXO_FA_ANY, 0) < 0)
+		want = 1; /* the pool may have fewer left than a batch */
+	if (want == 0 || (want == 1 && exo_frames_alloc(vec, 1, EXO_FA_ANY, 0) < 0))
 		return -VM_ENOMEM;
 	for (unsigned i = 0; i < want; i++)
 		cache[ncached++] = vec[i];

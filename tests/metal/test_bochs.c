@@ -13,7 +13,7 @@
 #include <string.h>
 
 static char out[1 << 20];
-static char section[64][1 << 14];
+static char section[64][1 << 17];
 static int status[64];
 static int nguests;
 
@@ -72,7 +72,7 @@ Test(metal, bochs_ran_every_guest_and_exited_zero)
 	cr_assert(strstr(out, "metal: VMX on (VMCS revision "), "%s", out);
 	cr_assert(strstr(out, "metal: all done\n"), "%s", out);
 	cr_assert(!strstr(out, "frames leaked"), "%s", out);
-	cr_assert_eq(nguests, 15, "%d guests ran:\n%s", nguests, out);
+	cr_assert_eq(nguests, 16, "%d guests ran:\n%s", nguests, out);
 }
 
 Test(metal, hello_runs_unchanged)
@@ -143,10 +143,18 @@ Test(metal, libos_vm_passes_in_ring_0_and_ring_3)
 		"ok: the handler sees the error code: present, write (user in ring 3)\n", "vm: 0 failures\n", NULL });
 }
 
+Test(metal, a_guest_wanting_more_frames_than_the_pool_has_ends_with_a_report)
+{
+	/* --mem 1G over a 256 MiB pool: demand-zero until hv has no frame left */
+	guest(13, 120, (const char *const[]){ "touched 64000 pages\n",
+		"vm: out of frames: hv gave no frame for the demand-zero page at 0x",
+		"metal: guest fault: vector 14 (#PF page fault)", NULL });
+}
+
 Test(metal, a_module_that_is_not_a_guest_image_is_refused_and_the_rest_run)
 {
-	guest(13, 126, (const char *const[]){ "metal: not-a-guest: not a static executable", NULL });
-	guest(14, 0, (const char *const[]){ "hello from an exo guest in ring 0\n", NULL });
+	guest(14, 126, (const char *const[]){ "metal: not-a-guest: not a static executable", NULL });
+	guest(15, 0, (const char *const[]){ "hello from an exo guest in ring 0\n", NULL });
 }
 
 Test(metal, a_cpu_without_vt_x_gets_a_clear_message_and_a_failing_status)

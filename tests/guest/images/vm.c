@@ -4,7 +4,8 @@
  * per check and exits with the number of failures.
  *
  *   vm            every check below
- *   vm exhaust    demand-zero pages until hv refuses a frame (no handler)
+ *   vm exhaust    demand-zero pages (up to 1 GiB) until hv refuses a frame,
+ *                 with no handler: run with a --mem or pool below that
  */
 #include "vm/vm.h"
 
@@ -172,7 +173,7 @@ static void huge(void)
 static void exhaust(void)
 {
 	uint64_t p = REGION(7);
-	vm_region(p, 0x1000000, VM_R | VM_W, VM_DEMAND_ZERO, 0, 0);
+	vm_region(p, 1ull << 30, VM_R | VM_W, VM_DEMAND_ZERO, 0, 0);
 	for (uint64_t i = 0;; i++) {
 		if (i % 64 == 0)
 			exo_printf("touched %lu pages\n", (unsigned long)i);
