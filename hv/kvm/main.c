@@ -55,8 +55,7 @@ static int run(int argc, char **argv)
 	rc = kvm_run_guest(&vm, o.stats, t0);
 out:
 	kvm_vm_destroy(&vm);
-	if (pool.owner)
-		kvm_pool_destroy(&pool);
+	kvm_pool_destroy(&pool);
 	free(buf);
 	return rc;
 }
