@@ -10,7 +10,8 @@ void metal_exit(int ok)
 	__asm__ volatile("outl %0, %1" : : "a"(ok ? 0u : 1u), "Nd"((uint16_t)0xf4));
 	if (ok) /* Bochs: break into the debugger, whose rc file says quit. */
 		outb(0x8900, 'D');
-	/* Failure, or not on Bochs: a triple fault (no IDT) ends the machine. */
+	/* Failure, or not on Bochs: a triple fault (an empty IDT) ends the
+	 * machine. */
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) none = { 0, 0 };
 	__asm__ volatile("lidt %0; int3" : : "m"(none));
 	for (;;)

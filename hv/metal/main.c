@@ -24,6 +24,42 @@ static struct hv_pool pool;
 
 void metal_main(uint32_t magic, uint32_t info);
 
+extern const uint64_t metal_traps[32];
+static uint64_t idt[64];
+
+/* traps.S: an exception in hv itself. */
+__attribute__((noreturn)) void metal_fault(uint64_t vector, uint64_t error, uint64_t rip);
+
+void metal_fault(uint64_t vector, uint64_t error, uint64_t rip)
+{
+	uint64_t cr2;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	metal_printf("metal: exception in hv: vector %lu (%s), error code %lx, RIP %lx, CR2 %lx\n",
+		     vector, hv_vector_name(vector), error, rip, cr2);
+	metal_exit(0);
+}
+
+/* An IDT for hv's own exceptions: they are bugs, reported by name. */
+static void host_idt(void)
+{
+	for (unsigned v = 0; v < 32; v++) {
+		uint64_t off = metal_traps[v];
+		idt[2 * v] = (off & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
+			     ((off >> 16 & 0xffff) << 48);
+		idt[2 * v + 1] = off >> 32;
+	}
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+uint64_t metal_idt_base(void)
+{
+	return (uint64_t)(uintptr_t)idt;
+}
+
 /* The TSS descriptor at selector 0x18, and TR: VMX wants a host TR. */
 static void host_tr(void)
 {
@@ -109,6 +145,7 @@ void metal_main(uint32_t magic, uint32_t info)
 		metal_exit(0);
 	}
 	host_tr();
+	host_idt();
 	if (metal_mb2_parse(info, &boot) < 0 ||
 	    metal_mem_init(&boot, (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20) < 0 ||
 	    metal_vmx_on(&caps) < 0)

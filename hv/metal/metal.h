@@ -80,6 +80,9 @@ struct metal_guest_args {
 int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 		    const uint8_t *image, uint64_t image_len, const struct metal_guest_args *a);
 
+/* main.c: hv's own IDT (exceptions in hv are reported, then the run ends). */
+uint64_t metal_idt_base(void);
+
 /* Port I/O and MSRs. */
 static inline void outb(uint16_t port, uint8_t v)
 {

@@ -194,7 +194,7 @@ static int setup_vmcs(struct metal_vm *vm, const struct metal_vmx_caps *c, const
 	W(HOST_GS_BASE, 0);
 	W(HOST_TR_BASE, (uint64_t)(uintptr_t)metal_tss);
 	W(HOST_GDTR_BASE, (uint64_t)(uintptr_t)metal_gdt);
-	W(HOST_IDTR_BASE, 0);
+	W(HOST_IDTR_BASE, metal_idt_base());
 	W(HOST_IA32_EFER, rdmsr(0xc0000080));
 	W(HOST_SYSENTER_CS, 0);
 	W(HOST_SYSENTER_ESP, 0);
