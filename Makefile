@@ -226,8 +226,12 @@ bochs: $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out $(B)/tests/metal/test_boc
 
 # A laptop with nested VT-x: the same ISO under QEMU/KVM. Exit status 1
 # from isa-debug-exit means hv/metal finished.
-qemu: $(B)/metal/exo-metal.iso
-	qemu-system-x86_64 -enable-kvm -cpu host -m 512 -cdrom $< -display none \
+qemu:
+	$(MAKE) deps PACKAGES="$(PACKAGES) qemu-system-x86"
+	@grep -qw vmx /proc/cpuinfo || { echo "make qemu: this machine's CPU shows no vmx flag:" \
+		"hv/metal needs VT-x with nested VMX under KVM (use make bochs here)" >&2; exit 1; }
+	$(MAKE) $(B)/metal/exo-metal.iso
+	qemu-system-x86_64 -enable-kvm -cpu host -m 512 -cdrom $(B)/metal/exo-metal.iso -display none \
 		-debugcon stdio -serial null -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-no-reboot; test $$? -eq 1
 
