@@ -101,6 +101,21 @@ static inline void exo_run(struct exo_result *r, ...)
 	run_argv(argv, r);
 }
 
+/* 1 if root can run build/exo as user nobody (setpriv), which needs every
+ * directory above the build to be searchable by others. */
+static inline int nobody_can_run_exo(void)
+{
+	if (geteuid() != 0)
+		return 0;
+	char *argv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EXO,
+			 "--help", NULL };
+	struct exo_result *r = malloc(sizeof *r);
+	run_argv(argv, r);
+	int ok = r->status == 0;
+	free(r);
+	return ok;
+}
+
 /* stderr is exactly one line: exo's contract for errors. */
 static inline void assert_one_line_error(const struct exo_result *r, const char *needle)
 {
