@@ -155,14 +155,16 @@ void metal_main(uint32_t magic, uint32_t info)
 		nframes = MAX_FRAMES;
 	hv_pool_init(&pool, nframes, owner, (uint8_t *)(uintptr_t)metal_pool_base());
 	memset((void *)(uintptr_t)metal_pool_base(), 0, nframes * 4096); /* free frames read zero */
-	metal_printf("metal: pool of %lu frames at %lx, %u guest images\n", nframes,
-		     metal_pool_base(), boot.nmod);
+	uint64_t tsc_khz = metal_tsc_khz();
+	metal_printf("metal: pool of %lu frames at %lx, TSC %lu kHz, %u guest images\n", nframes,
+		     metal_pool_base(), tsc_khz, boot.nmod);
 	for (unsigned i = 0; i < boot.nmod; i++) {
 		struct metal_guest_args a;
 		if (parse_module(boot.mod[i].cmdline, &a) < 0) {
 			metal_printf("metal: module %u: not run\n", i + 1);
 			continue;
 		}
+		a.tsc_khz = tsc_khz;
 		metal_printf("metal: guest %s starting\n", a.name);
 		int status = metal_run_guest(&caps, &pool, (const uint8_t *)(uintptr_t)boot.mod[i].start,
 					     boot.mod[i].end - boot.mod[i].start, &a);

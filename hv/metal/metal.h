@@ -72,6 +72,7 @@ void metal_ept_flush(const struct metal_ept *e);
 /* vm.c: run one guest image to its end; returns its exit status. */
 struct metal_guest_args {
 	const char *name;
+	uint64_t tsc_khz;
 	uint64_t mem_bytes;
 	uint32_t ring;
 	int argc;
@@ -79,6 +80,9 @@ struct metal_guest_args {
 };
 int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 		    const uint8_t *image, uint64_t image_len, const struct metal_guest_args *a);
+
+/* tsc.c: the TSC rate in kHz, measured against the PIT; 0 if it cannot. */
+uint64_t metal_tsc_khz(void);
 
 /* main.c: hv's own IDT (exceptions in hv are reported, then the run ends). */
 uint64_t metal_idt_base(void);

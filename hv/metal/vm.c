@@ -340,6 +340,7 @@ int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 		return HV_STATUS_IMAGE;
 	}
 	vm.g.exo->ring_request = a->ring;
+	vm.g.exo->tsc_khz = a->tsc_khz;
 
 	vmcs[0] = caps->revision;
 	uint64_t vmcs_pa = (uint64_t)(uintptr_t)vmcs;

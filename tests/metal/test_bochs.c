@@ -70,6 +70,10 @@ Test(metal, bochs_ran_every_guest_and_exited_zero)
 	int st = bochs_status("build/metal/bochs.status");
 	cr_assert_eq(st, 0, "bochs exit status %d; see build/metal/bochs.log", st);
 	cr_assert(strstr(out, "metal: VMX on (VMCS revision "), "%s", out);
+	unsigned long khz = 0;
+	const char *tsc = strstr(out, ", TSC ");
+	cr_assert(tsc && sscanf(tsc, ", TSC %lu kHz", &khz) == 1 && khz > 0,
+		  "no TSC rate measured:\n%s", out);
 	cr_assert(strstr(out, "metal: all done\n"), "%s", out);
 	cr_assert(!strstr(out, "frames leaked"), "%s", out);
 	cr_assert_eq(nguests, 16, "%d guests ran:\n%s", nguests, out);

@@ -1,0 +1,35 @@
+/*
+ * hv/metal/tsc.c: the TSC rate, measured against the PIT.
+ *
+ * Guests time themselves with RDTSC and need its rate (exo_page.tsc_khz);
+ * the kvm platform asks KVM, hv/metal counts TSC ticks across 10 ms of PIT
+ * channel 2, the one timer every PC (and Bochs, and QEMU) has.
+ */
+#include "metal.h"
+
+#define PIT_HZ 1193182u
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_GATE 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: output */
+#define CALIBRATE_MS 10u
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+uint64_t metal_tsc_khz(void)
+{
+	uint16_t count = PIT_HZ / (1000 / CALIBRATE_MS);
+	outb(PIT_GATE, (uint8_t)((inb(PIT_GATE) & ~0x02) | 0x01));
+	outb(PIT_CMD, 0xb0); /* channel 2, low then high byte, mode 0 */
+	outb(PIT_CH2, (uint8_t)count);
+	outb(PIT_CH2, (uint8_t)(count >> 8));
+	uint64_t t0 = rdtsc();
+	for (uint64_t spin = 0; !(inb(PIT_GATE) & 0x20); spin++)
+		if (spin > (1ull << 32))
+			return 0; /* no PIT: guests see 0, "cannot say" */
+	return (rdtsc() - t0) / CALIBRATE_MS;
+}
