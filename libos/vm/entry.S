@@ -3,13 +3,16 @@
  *
  * In ring-3 mode libos/vm installs vm_pf_entry as the #PF gate. A fault
  * from ring 0 goes on to guestlib's ordinary entry. A fault from ring 3 is
- * turned around in a few instructions: its CPU frame and CR2 go to vm_upf
- * (a single slot, copied out at once) and iretq resumes ring 3 at
- * vm_upf_entry, below the faulting stack's red zone. There the registers
- * are saved as a struct exo_trap_frame, vm_user_fault dispatches it
- * natively, and the faulting instruction is resumed without going back
- * through ring 0. Ring 0 runs as little as possible because on hosts that
- * emulate guest ring 0 each instruction there costs about 0.6 us.
+ * turned around in a few instructions: CR2 and the CPU frame are written
+ * into a struct exo_trap_frame on the faulting stack, below its red zone,
+ * and iretq resumes ring 3 at vm_upf_entry on that frame. There the
+ * general registers join it, vm_user_fault dispatches it natively, and the
+ * faulting instruction is resumed without going back through ring 0.
+ * Nothing is kept in a global slot, so a fault taken while the frame is
+ * written (a stack page not yet mapped: a ring-0 fault, which guestlib's
+ * path dispatches) or inside a handler nests cleanly. Ring 0 runs as
+ * little as possible because on hosts that emulate guest ring 0 each
+ * instruction there costs about 0.6 us.
  *
  * The same entry serves as the TLB gate: a ring-3 load from VM_GATE_VA
  * (never mapped) with rdi = va and rsi = pages flushes them (rsi = 0:
@@ -22,9 +25,7 @@
 
 	.bss
 	.balign 8
-	.globl	vm_upf
-vm_upf:	.skip	40	/* cr2, error code, rip, rflags, rsp */
-resume_rip: .skip 8
+resume_rip: .skip 8	/* used only between restoring and jumping back */
 resume_rsp: .skip 8
 
 	.text
@@ -32,29 +33,33 @@ resume_rsp: .skip 8
 vm_pf_entry:
 	testb	$3, 16(%rsp)		/* CS of the faulting context */
 	jz	exo_vector_14
-	pushq	%rax			/* from here the CPU frame is at 8(%rsp) */
+	pushq	%rax
 	movq	%cr2, %rax
 	cmpq	$VM_GATE_VA, %rax
 	je	gate
-	movq	%rax, vm_upf(%rip)
-	movq	8(%rsp), %rax
-	movq	%rax, vm_upf+8(%rip)
+	pushq	%rbx			/* the CPU frame is now at 16(%rsp) */
+	movq	48(%rsp), %rbx		/* the faulting RSP */
+	subq	$128, %rbx		/* its red zone */
+	andq	$-16, %rbx
+	subq	$FRAME, %rbx		/* the frame vm_upf_entry runs on */
+	movq	%rax, 176(%rbx)		/* CR2 (a fault here is a ring-0 one) */
 	movq	16(%rsp), %rax
-	movq	%rax, vm_upf+16(%rip)
-	movq	32(%rsp), %rax
-	movq	%rax, vm_upf+24(%rip)
+	movq	%rax, 128(%rbx)		/* error code */
+	movq	24(%rsp), %rax
+	movq	%rax, 136(%rbx)		/* RIP */
 	movq	40(%rsp), %rax
-	movq	%rax, vm_upf+32(%rip)
-	subq	$128, %rax
-	andq	$-16, %rax
-	movq	%rax, 40(%rsp)
+	movq	%rax, 152(%rbx)		/* RFLAGS */
+	movq	48(%rsp), %rax
+	movq	%rax, 160(%rbx)		/* RSP */
+	movq	%rbx, 48(%rsp)		/* resume on the frame ... */
 	leaq	vm_upf_entry(%rip), %rax
-	movq	%rax, 16(%rsp)
+	movq	%rax, 24(%rsp)		/* ... at vm_upf_entry */
+	popq	%rbx
 	popq	%rax
 	addq	$8, %rsp		/* the error code */
 	iretq
 
-gate:
+gate:					/* the CPU frame is at 8(%rsp) */
 	testq	%rsi, %rsi
 	jnz	1f
 	movq	%cr3, %rax
@@ -69,9 +74,8 @@ gate:
 	addq	$3, (%rsp)		/* past the gate's load */
 	iretq
 
-/* Ring 3, on the faulting stack below its red zone. */
+/* Ring 3, on the frame vm_pf_entry began below the faulting stack. */
 vm_upf_entry:
-	subq	$FRAME, %rsp
 	movq	%rax, 0(%rsp)
 	movq	%rbx, 8(%rsp)
 	movq	%rcx, 16(%rsp)
@@ -88,19 +92,10 @@ vm_upf_entry:
 	movq	%r14, 104(%rsp)
 	movq	%r15, 112(%rsp)
 	movq	$14, 120(%rsp)
-	movq	vm_upf+8(%rip), %rax
-	movq	%rax, 128(%rsp)
-	movq	vm_upf+16(%rip), %rax
-	movq	%rax, 136(%rsp)
 	movq	$SEL_UCODE, 144(%rsp)
-	movq	vm_upf+24(%rip), %rax
-	movq	%rax, 152(%rsp)
-	movq	vm_upf+32(%rip), %rax
-	movq	%rax, 160(%rsp)
 	movq	$SEL_UDATA, 168(%rsp)
-	movq	vm_upf(%rip), %rsi
-	movq	%rsi, 176(%rsp)
 	movq	%rsp, %rdi
+	movq	176(%rsp), %rsi
 	call	vm_user_fault		/* returns only to retry */
 	movq	136(%rsp), %rax
 	movq	%rax, resume_rip(%rip)

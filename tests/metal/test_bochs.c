@@ -76,7 +76,7 @@ Test(metal, bochs_ran_every_guest_and_exited_zero)
 		  "no TSC rate measured:\n%s", out);
 	cr_assert(strstr(out, "metal: all done\n"), "%s", out);
 	cr_assert(!strstr(out, "frames leaked"), "%s", out);
-	cr_assert_eq(nguests, 16, "%d guests ran:\n%s", nguests, out);
+	cr_assert_eq(nguests, 17, "%d guests ran:\n%s", nguests, out);
 }
 
 Test(metal, hello_runs_unchanged)
@@ -145,20 +145,22 @@ Test(metal, libos_vm_passes_in_ring_0_and_ring_3)
 		"ok: a write after PROT1 faults (no stale TLB entry)\n", "vm: 0 failures\n", NULL });
 	guest(12, 0, (const char *const[]){ "running in ring 3\n", "ok: DIRTY reports exactly the pages written\n",
 		"ok: the handler sees the error code: present, write (user in ring 3)\n", "vm: 0 failures\n", NULL });
+	guest(13, 0, (const char *const[]){ "ok: both stack pages were demand-zeroed, one while building the "
+		"fault's frame\n", "vm: 0 failures\n", NULL });
 }
 
 Test(metal, a_guest_wanting_more_frames_than_the_pool_has_ends_with_a_report)
 {
 	/* --mem 1G over a 256 MiB pool: demand-zero until hv has no frame left */
-	guest(13, 120, (const char *const[]){ "touched 64000 pages\n",
+	guest(14, 120, (const char *const[]){ "touched 64000 pages\n",
 		"vm: out of frames: hv gave no frame for the demand-zero page at 0x",
 		"metal: guest fault: vector 14 (#PF page fault)", NULL });
 }
 
 Test(metal, a_module_that_is_not_a_guest_image_is_refused_and_the_rest_run)
 {
-	guest(14, 126, (const char *const[]){ "metal: not-a-guest: not a static executable", NULL });
-	guest(15, 0, (const char *const[]){ "hello from an exo guest in ring 0\n", NULL });
+	guest(15, 126, (const char *const[]){ "metal: not-a-guest: not a static executable", NULL });
+	guest(16, 0, (const char *const[]){ "hello from an exo guest in ring 0\n", NULL });
 }
 
 Test(metal, a_cpu_without_vt_x_gets_a_clear_message_and_a_failing_status)

@@ -4,6 +4,8 @@
  * per check and exits with the number of failures.
  *
  *   vm            every check below
+ *   vm stack      (ring 3) take a fault on a demand-zero stack whose next
+ *                 page is not mapped yet, so the fault's own frame faults
  *   vm exhaust    demand-zero pages (up to 1 GiB) until hv refuses a frame,
  *                 with no handler: run with a --mem or pool below that
  */
@@ -170,6 +172,43 @@ static void huge(void)
 	      "a misaligned huge region: VM_EINVAL");
 }
 
+static struct seen stack_seen;
+static uint64_t stack_target;
+
+static int fault_on_this_stack(void)
+{
+	*at(stack_target) = 77; /* protected: the handler unprotects it */
+	return (int)*at(stack_target);
+}
+
+static void stack(void)
+{
+	uint64_t s = REGION(8), p = REGION(9);
+	struct vm_stats s0, s1;
+	check(vm_region(s, 16 * VM_PAGE, VM_R | VM_W, VM_DEMAND_ZERO, 0, 0) == 0 &&
+	      vm_region(p, VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &stack_seen) == 0 &&
+	      vm_map(p, 1, VM_R) == 1, "a demand-zero stack and a protected page");
+	stack_target = p;
+	vm_get_stats(&s0);
+	/* Just above a page boundary: the call lands in page 1, the fault's
+	 * frame (below the red zone) in page 0, which is not mapped yet. */
+	uint64_t top = s + VM_PAGE + 64;
+	int got;
+	__asm__ volatile("movq %%rsp, %%rbx\n\t"
+			 "movq %1, %%rsp\n\t"
+			 "call *%2\n\t"
+			 "movq %%rbx, %%rsp"
+			 : "=a"(got)
+			 : "r"(top), "r"(fault_on_this_stack)
+			 : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory");
+	vm_get_stats(&s1);
+	check(got == 77 && stack_seen.count == 1 && stack_seen.addr == p,
+	      "the fault was handled and the write retried");
+	check(s1.demand_zero - s0.demand_zero == 2,
+	      "both stack pages were demand-zeroed, one while building the fault's frame");
+	exo_printf("vm: %d failures\n", failures);
+}
+
 static void exhaust(void)
 {
 	uint64_t p = REGION(7);
@@ -188,6 +227,10 @@ int main(int argc, char **argv)
 	exo_printf("running in ring %d\n", (int)vm_ring());
 	if (argc > 1 && !strcmp(argv[1], "exhaust"))
 		exhaust();
+	if (argc > 1 && !strcmp(argv[1], "stack")) {
+		stack();
+		return failures;
+	}
 	demand_zero();
 	protect_and_retry();
 	dirty();
