@@ -39,6 +39,9 @@ LIBVM_OBJ := $(patsubst %,$(B)/%.o,$(LIBVM_SRC))
 LIBVM := $(B)/libos/libvm.a
 GUEST_LIBS := $(LIBVM) $(GUESTLIB)
 
+SHIM_SRC := $(wildcard posix-shim/*.c posix-shim/*.S)
+SHIM := $(B)/posix-shim/shim
+
 APPS := $(notdir $(wildcard apps/*))
 APP_IMAGES := $(addprefix $(B)/apps/,$(APPS))
 TEST_IMAGES := $(patsubst tests/guest/images/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/images/*.c))
@@ -54,7 +57,7 @@ GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/gu
 -include .config
 PLATFORMS := $(if $(CONFIG_PLATFORM_KVM),$(B)/exo) $(if $(CONFIG_PLATFORM_METAL),$(B)/metal/exo-metal)
 
-all: $(PLATFORMS) $(APP_IMAGES) $(TEST_IMAGES)
+all: $(PLATFORMS) $(SHIM) $(APP_IMAGES) $(TEST_IMAGES)
 
 # --- configuration ---
 
@@ -113,6 +116,13 @@ $(B)/libos/%.S.o: libos/%.S
 $(LIBVM): $(LIBVM_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# posix-shim: the guest image `exo run` boots for a program that is not
+# linked with guestlib.
+$(SHIM): $(SHIM_SRC) $(wildcard posix-shim/*.h) $(GUEST_LIBS) guestlib/guest.ld \
+		$(wildcard guestlib/include/exo/*.h libos/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(SHIM_SRC) $(GUEST_LIBS)
 
 # A guest image: its C files, linked with the library OSes and guestlib at
 # the image window (archives: only what the guest uses is linked).

@@ -156,16 +156,22 @@ int exo_printf(const char *fmt, ...)
 	return rc;
 }
 
-int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
+int exo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct sink s = { .buf = buf, .size = size };
-	va_list ap;
-	va_start(ap, fmt);
 	format(&s, fmt, ap);
-	va_end(ap);
 	if (size)
 		buf[s.len < size ? s.len : size - 1] = '\0';
 	return (int)s.len;
+}
+
+int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = exo_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
 }
 
 int exo_puts(const char *s)

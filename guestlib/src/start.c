@@ -8,6 +8,14 @@
 #include "exo/exo.h"
 #include "guestlib.h"
 
+/* guestlib's mark (abi.h, EXO_NOTE_*): exo boots an image carrying it as
+ * is. It lives here because every image links exo_start. */
+__attribute__((section(".note.exo"), aligned(4), used)) static const struct {
+	uint32_t namesz, descsz, type;
+	char name[4];
+	uint32_t version;
+} exo_note = { 4, 4, EXO_NOTE_TYPE, EXO_NOTE_NAME, EXO_ABI_VERSION };
+
 /* The stack main() runs on; entry.S knows its size. */
 uint8_t exo_boot_stack[16384] __attribute__((aligned(16)));
 

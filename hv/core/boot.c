@@ -69,9 +69,16 @@ static uint64_t regions(uint64_t lo, uint64_t hi, uint64_t size)
 	return (hi - 1) / size - lo / size + 1;
 }
 
-static uint64_t frames_needed(const struct hv_image *img, uint64_t phys_end)
+static uint64_t pages(uint64_t bytes)
+{
+	return (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
+}
+
+static uint64_t frames_needed(const struct hv_image *img, uint64_t phys_end,
+			      uint64_t payload_bytes)
 {
 	return (img->hi - img->lo) / EXO_PAGE_SIZE /* the image */
+	       + pages(payload_bytes)
 	       + 1                                 /* PML4 */
 	       + 1 + regions(0, phys_end, SZ_1G)   /* physmap PDPT, PDs */
 	       + 1 + regions(img->lo, img->hi, SZ_1G) + regions(img->lo, img->hi, SZ_2M);
@@ -100,25 +107,34 @@ static uint64_t page_flags(const struct hv_image *img, uint64_t va)
 	return flags;
 }
 
-static int pack_args(struct exo_page *exo, int argc, char *const argv[])
+static int pack_strings(struct exo_page *exo, uint64_t *at, int n, char *const s[])
+{
+	if (n < 0 || (unsigned)n > EXO_ARGC_MAX)
+		return -EXO_E2BIG;
+	for (int i = 0; i < n; i++) {
+		uint64_t len = strlen(s[i]) + 1;
+		if (len > EXO_ARGS_BYTES - *at)
+			return -EXO_E2BIG;
+		memcpy(exo->args + *at, s[i], len);
+		*at += len;
+	}
+	return 0;
+}
+
+static int pack_args(struct exo_page *exo, const struct hv_boot_args *a)
 {
 	uint64_t at = 0;
-	if (argc < 0 || (unsigned)argc > EXO_ARGC_MAX)
+	if (pack_strings(exo, &at, a->argc, a->argv) < 0 ||
+	    pack_strings(exo, &at, a->envc, a->envp) < 0)
 		return -EXO_E2BIG;
-	for (int i = 0; i < argc; i++) {
-		uint64_t n = strlen(argv[i]) + 1;
-		if (n > EXO_ARGS_BYTES - at)
-			return -EXO_E2BIG;
-		memcpy(exo->args + at, argv[i], n);
-		at += n;
-	}
-	exo->argc = (uint32_t)argc;
+	exo->argc = (uint32_t)a->argc;
+	exo->envc = (uint32_t)a->envc;
 	exo->args_len = at;
 	return 0;
 }
 
 int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
-		 const uint8_t *buf, int argc, char *const argv[],
+		 const uint8_t *buf, const struct hv_boot_args *args,
 		 struct hv_boot *boot, const char **why)
 {
 	struct exo_page *exo = g->exo;
@@ -137,15 +153,15 @@ int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 		.image_vaddr = img->lo,
 		.image_bytes = img->hi - img->lo,
 	};
-	if (pack_args(exo, argc, argv) < 0) {
-		*why = "arguments too long for the exo page";
+	if (pack_args(exo, args) < 0) {
+		*why = "arguments and environment too long for the exo page";
 		return -EXO_E2BIG;
 	}
 	if (phys_end > 512 * SZ_1G) {
 		*why = "pool too large for the boot direct map (512 GiB)";
 		return -EXO_E2BIG;
 	}
-	boot->need_frames = frames_needed(img, phys_end);
+	boot->need_frames = frames_needed(img, phys_end, args->payload_bytes);
 	if (boot->need_frames > g->cap_frames - g->owned ||
 	    boot->need_frames > g->pool->nfree) {
 		*why = "image and its page tables need more frames than the guest may own";
@@ -165,6 +181,18 @@ int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 		memcpy(image + (img->seg[i].vaddr - img->lo), buf + img->seg[i].offset,
 		       img->seg[i].filesz);
 	exo->image_gpa = image_gpa;
+	if (args->payload_bytes) {
+		uint64_t np = pages(args->payload_bytes);
+		if ((rc = hv_frames_alloc_contig(g, np, &first)) < 0) {
+			*why = "no contiguous run of free frames for the program";
+			return rc;
+		}
+		uint8_t *p = g->pool->host + (first << EXO_PAGE_SHIFT);
+		memcpy(p, args->payload, args->payload_bytes);
+		memset(p + args->payload_bytes, 0, np * EXO_PAGE_SIZE - args->payload_bytes);
+		exo->payload_gpa = first << EXO_PAGE_SHIFT;
+		exo->payload_bytes = args->payload_bytes;
+	}
 
 	uint64_t root, *pte;
 	*why = "out of frames while building page tables";

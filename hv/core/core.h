@@ -68,6 +68,7 @@ enum hv_exit_kind {
 struct hv_stats {
 	uint64_t exits[HV_EXIT_KINDS];
 	uint64_t hypercalls[EXO_HC_COUNT + 1]; /* last slot: unknown numbers */
+	uint64_t forwarded;                    /* host calls run for EXO_HC_FORWARD */
 };
 
 /* One guest context as hv/core sees it. */
@@ -81,6 +82,7 @@ struct hv_guest {
 	uint64_t exo_gpa;          /* where the guest sees the exo page */
 	enum hv_end end;
 	uint64_t exit_status;      /* HV_END_EXIT: the guest's status */
+	uint32_t exit_signal;      /* HV_END_EXIT: killed by this signal (0: none) */
 	uint64_t end_gpa, end_rip; /* HV_END_UNOWNED / _PROTOCOL: where and what */
 	struct exo_hc_fault fault; /* HV_END_FAULT: the guest's report */
 	struct hv_stats stats;
@@ -145,6 +147,26 @@ int hv_copy_to_guest(const struct hv_guest *g, uint64_t gpa, const void *src,
  * violations; the platform stops running g when g->end is set. */
 int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa);
 
+/* --- forward.c: EXO_HC_FORWARD, checked here, run by the platform --- */
+
+/* One forwarded call after hv/core checked it: arg[] as the guest gave
+ * them; for each pointer argument, ptr[i] is a host pointer (to hv's own
+ * copy of a path or small struct, or to a checked guest buffer of len[i]
+ * bytes) and arg[i] is meaningless. Out-structs are hv's copies, written
+ * back to the guest when the call returns >= 0. */
+struct hv_fwd {
+	uint32_t nr;
+	int64_t arg[6];
+	void *ptr[6];
+	uint64_t len[6];
+};
+
+/* The name of forwarded call nr, or NULL if hv does not run it. */
+const char *hv_fwd_name(uint64_t nr);
+
+/* EXO_HC_FORWARD for g: the batch at block_gpa. hypercall.c's entry. */
+int64_t hv_forward(struct hv_guest *g, uint64_t block_gpa);
+
 /* --- elf.c: guest image validation --- */
 
 #define HV_SEGS_MAX 16
@@ -155,15 +177,25 @@ struct hv_segment {
 #define HV_SEG_W 1u
 #define HV_SEG_X 2u
 
+enum hv_image_kind {
+	HV_IMAGE_GUEST,   /* linked with guestlib (its ELF note): booted as is */
+	HV_IMAGE_PROGRAM, /* any other static executable: run under posix-shim */
+};
+
 struct hv_image {
+	enum hv_image_kind kind;
+	int pie;         /* ET_DYN (static-pie): the loader picks the base */
 	uint64_t entry;
 	uint64_t lo, hi; /* page-aligned span of all segments */
 	unsigned nsegs;
 	struct hv_segment seg[HV_SEGS_MAX];
 };
 
-/* Validate an ELF64 x86-64 static executable of len bytes whose segments
- * lie in the image window. 0, or -1 with *why set to a one-line reason. */
+/* Validate an ELF64 x86-64 static executable of len bytes: a guest image
+ * (guestlib's note; segments in the image window) or a program (ET_EXEC in
+ * the lower half, or static-pie). A dynamically linked one is refused with
+ * a reason that says to link with -static. 0, or -1 with *why set to a
+ * one-line reason. */
 int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		 const char **why);
 
@@ -177,11 +209,23 @@ struct hv_boot {
 	uint64_t need_frames; /* image plus page tables, set even on -ENOMEM */
 };
 
+/* What a guest starts with besides its image: argv, the environment
+ * (for a library OS that wants one) and an optional payload, bytes loaded
+ * into contiguous frames of the guest (a program for posix-shim). */
+struct hv_boot_args {
+	int argc;
+	char *const *argv;
+	int envc;
+	char *const *envp;
+	const uint8_t *payload;
+	uint64_t payload_bytes;
+};
+
 /* Load img (bytes in buf) into frames of g, build page tables, fill the exo
- * page with argv. g->exo, g->bitmap and g->exo_gpa must be set. 0, or
+ * page with args. g->exo, g->bitmap and g->exo_gpa must be set. 0, or
  * -ENOMEM (over the cap / pool) or -E2BIG (arguments) with *why set. */
 int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
-		 const uint8_t *buf, int argc, char *const argv[],
+		 const uint8_t *buf, const struct hv_boot_args *args,
 		 struct hv_boot *boot, const char **why);
 
 /* --- end.c: how a run ends --- */
@@ -203,6 +247,15 @@ void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n);
 
 /* Write len bytes of guest console output (already copied out of the guest). */
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len);
+
+/* Print "exo: TEXT" as one line where exo reports (stderr on kvm); text is
+ * hv's sanitised copy, no control characters, at most EXO_NOTICE_MAX. */
+void hv_plat_notice(struct hv_guest *g, const char *text);
+
+/* Run one checked forwarded call on the host (see struct hv_fwd): the
+ * result or a negative Linux errno. A platform without a host file system
+ * (metal) serves what it can (writes to 1 and 2) and -ENOSYS otherwise. */
+int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c);
 
 /* hv found its own state inconsistent (a bug in hv): report and stop
  * everything. Does not return. */

@@ -1,10 +1,14 @@
 /*
  * hv/core/elf.c: validation of guest images.
  *
- * A guest image is a static ELF64 x86-64 executable whose loadable segments
- * lie in the image window (the top 2 GiB, where guestlib links). The file
- * comes from the user, so every offset and size is checked against the
- * buffer before it is used. Only the few ELF fields hv needs are declared.
+ * A guest image is a static ELF64 x86-64 executable that carries guestlib's
+ * note and whose loadable segments lie in the image window (the top 2 GiB,
+ * where guestlib links). Any other static executable (ET_EXEC in the lower
+ * half, or static-pie) is a program for posix-shim, which loads it inside
+ * the guest; hv checks it here only so that a bad file gets a clear reason
+ * before any guest starts. The file comes from the user, so every offset
+ * and size is checked against the buffer before it is used. Only the few
+ * ELF fields hv needs are declared.
  */
 #include <string.h>
 
@@ -32,6 +36,7 @@ struct elf64_phdr {
 #define PT_LOAD 1
 #define PT_DYNAMIC 2
 #define PT_INTERP 3
+#define PT_NOTE 4
 #define PF_X 1
 #define PF_W 2
 
@@ -39,6 +44,25 @@ static int fail(const char **why, const char *reason)
 {
 	*why = reason;
 	return -1;
+}
+
+/* 1 if the note segment [off, off+size) holds guestlib's note. */
+static int has_exo_note(const uint8_t *buf, uint64_t off, uint64_t size)
+{
+	static const char name[4] = EXO_NOTE_NAME;
+	uint64_t at = 0;
+	while (size - at >= 12) {
+		uint32_t h[3];
+		memcpy(h, buf + off + at, sizeof h);
+		uint64_t namesz = (h[0] + 3ull) & ~3ull, descsz = (h[1] + 3ull) & ~3ull;
+		if (namesz + descsz > size - at - 12)
+			return 0;
+		if (h[0] == sizeof name && h[2] == EXO_NOTE_TYPE &&
+		    !memcmp(buf + off + at + 12, name, sizeof name))
+			return 1;
+		at += 12 + namesz + descsz;
+	}
+	return 0;
 }
 
 int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
@@ -54,9 +78,7 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		return fail(why, "not a 64-bit ELF file");
 	if (eh.ident[5] != ELFDATA2LSB || eh.machine != EM_X86_64)
 		return fail(why, "not an x86-64 executable");
-	if (eh.type == ET_DYN)
-		return fail(why, "not a static executable (position-independent or shared object)");
-	if (eh.type != ET_EXEC)
+	if (eh.type != ET_EXEC && eh.type != ET_DYN)
 		return fail(why, "not an executable");
 	if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phnum == 0)
 		return fail(why, "malformed program headers");
@@ -65,13 +87,27 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 	    ph_end > len)
 		return fail(why, "program headers beyond the end of the file");
 
-	*img = (struct hv_image){ .entry = eh.entry, .lo = UINT64_MAX };
+	*img = (struct hv_image){ .entry = eh.entry, .lo = UINT64_MAX,
+				  .kind = HV_IMAGE_PROGRAM, .pie = eh.type == ET_DYN };
+	int dynamic = 0;
+	for (unsigned i = 0; i < eh.phnum; i++) {
+		struct elf64_phdr ph;
+		uint64_t end;
+		memcpy(&ph, buf + eh.phoff + i * sizeof ph, sizeof ph);
+		if (ph.type == PT_INTERP)
+			return fail(why, "dynamically linked: exo runs static executables "
+				    "(link it with -static, e.g. musl-gcc -static)");
+		dynamic |= ph.type == PT_DYNAMIC;
+		if (ph.type == PT_NOTE && !__builtin_add_overflow(ph.offset, ph.filesz, &end) &&
+		    end <= len && has_exo_note(buf, ph.offset, ph.filesz))
+			img->kind = HV_IMAGE_GUEST;
+	}
+	if (img->kind == HV_IMAGE_GUEST ? eh.type != ET_EXEC : dynamic && !img->pie)
+		return fail(why, "not a static executable (has a dynamic section)");
 	int entry_ok = 0;
 	for (unsigned i = 0; i < eh.phnum; i++) {
 		struct elf64_phdr ph;
 		memcpy(&ph, buf + eh.phoff + i * sizeof ph, sizeof ph);
-		if (ph.type == PT_INTERP || ph.type == PT_DYNAMIC)
-			return fail(why, "not a static executable (has a dynamic loader)");
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		uint64_t fend, vend;
@@ -80,8 +116,12 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		if (__builtin_add_overflow(ph.offset, ph.filesz, &fend) || fend > len)
 			return fail(why, "segment data beyond the end of the file");
 		if (__builtin_add_overflow(ph.vaddr, ph.memsz, &vend) ||
-		    ph.vaddr < EXO_IMAGE_MIN || vend > UINT64_MAX - EXO_PAGE_SIZE + 1)
+		    vend > UINT64_MAX - EXO_PAGE_SIZE + 1)
+			return fail(why, "segment address overflows");
+		if (img->kind == HV_IMAGE_GUEST && ph.vaddr < EXO_IMAGE_MIN)
 			return fail(why, "segment outside the guest image window (link guests with guestlib)");
+		if (img->kind == HV_IMAGE_PROGRAM && vend > EXO_PROGRAM_MAX)
+			return fail(why, "segment outside the lower half (not a user-space program)");
 		if (img->nsegs == HV_SEGS_MAX)
 			return fail(why, "too many loadable segments");
 		img->seg[img->nsegs++] = (struct hv_segment){

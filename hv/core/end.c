@@ -52,6 +52,9 @@ const char *hv_hypercall_name(uint32_t nr)
 		[EXO_HC_FRAME_RELEASE] = "frame-release",
 		[EXO_HC_INFO] = "info",
 		[EXO_HC_FAULT] = "fault",
+		[EXO_HC_FORWARD] = "forward",
+		[EXO_HC_EXIT_PROCESS] = "exit-process",
+		[EXO_HC_NOTICE] = "notice",
 	};
 	return nr < EXO_HC_COUNT ? names[nr] : "unknown";
 }

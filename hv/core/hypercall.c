@@ -36,6 +36,39 @@ static int64_t hc_exit(struct hv_guest *g, uint64_t block_gpa)
 	return 0;
 }
 
+static int64_t hc_exit_process(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_exit_process a;
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.code > 255 || a.signal > EXO_SIGNAL_MAX || (a.signal && a.code))
+		return -EXO_EINVAL;
+	g->end = HV_END_EXIT;
+	g->exit_status = a.signal ? 128 + a.signal : a.code;
+	g->exit_signal = a.signal;
+	return 0;
+}
+
+/* A line from the guest for exo's stderr: its bytes are the guest's, so
+ * control characters (escape sequences, newlines) become '?'. */
+static int64_t hc_notice(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_console a;
+	char buf[EXO_NOTICE_MAX + 1];
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.len > EXO_NOTICE_MAX)
+		return -EXO_E2BIG;
+	if (hv_copy_from_guest(g, buf, a.buf_gpa, a.len) < 0)
+		return -EXO_EFAULT;
+	for (uint64_t i = 0; i < a.len; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	buf[a.len] = '\0';
+	hv_plat_notice(g, buf);
+	return 0;
+}
+
 static int64_t hc_frames(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 {
 	struct exo_hc_frames a;
@@ -107,6 +140,12 @@ int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 		return hc_info(g, block_gpa);
 	case EXO_HC_FAULT:
 		return hc_fault(g, block_gpa);
+	case EXO_HC_FORWARD:
+		return hv_forward(g, block_gpa);
+	case EXO_HC_EXIT_PROCESS:
+		return hc_exit_process(g, block_gpa);
+	case EXO_HC_NOTICE:
+		return hc_notice(g, block_gpa);
 	default:
 		return -EXO_ENOSYS;
 	}

@@ -1,7 +1,8 @@
 /*
  * hv/kvm/cli.c: the `exo run` command line.
  *
- *   exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] IMAGE [ARGS...]
+ *   exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats]
+ *           [--root DIR] [--env K=V]... IMAGE [ARGS...]
  *
  * Options stop at IMAGE; everything after it belongs to the guest. Sizes
  * take K, M or G (powers of 1024, an optional "iB" or "B" after) and must be
@@ -17,7 +18,8 @@
 #include "kvm.h"
 #include "config.h"
 
-#define USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] IMAGE [ARGS...]"
+#define USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
+	"[--root DIR] [--env K=V]... IMAGE [ARGS...]"
 
 int kvm_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
@@ -83,6 +85,7 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 		.mem_bytes = (uint64_t)CONFIG_GUEST_MEM_DEFAULT_MIB << 20,
 		.pool_bytes = (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20,
 		.ring = EXO_RING_AUTO,
+		.root = ".",
 	};
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -107,6 +110,20 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 			else
 				return kvm_fail(HV_STATUS_USAGE, "--ring %s: must be auto, 0 or 3", r);
 			i++;
+		} else if (!strcmp(a, "--root")) {
+			if (!argv[i + 1])
+				return kvm_fail(HV_STATUS_USAGE, "--root: missing DIR\n" USAGE);
+			o->root = argv[++i];
+		} else if (!strcmp(a, "--env")) {
+			const char *kv = argv[i + 1];
+			if (!kv)
+				return kvm_fail(HV_STATUS_USAGE, "--env: missing K=V\n" USAGE);
+			if (kv[0] == '=' || !strchr(kv, '='))
+				return kvm_fail(HV_STATUS_USAGE, "--env %s: must be NAME=VALUE", kv);
+			if (o->envc == EXO_ARGC_MAX)
+				return kvm_fail(HV_STATUS_USAGE, "--env: more than %u variables",
+						EXO_ARGC_MAX);
+			o->envp[o->envc++] = argv[++i];
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = 1;
 		} else if (!strcmp(a, "--")) {

@@ -23,6 +23,16 @@ struct kvm_pool {
 	struct hv_pool core;
 };
 
+/* The host side of a guest's forwarded calls (forward.c): its descriptor
+ * table and the directory its paths resolve under, as "/". */
+struct kvm_files {
+	int root;                 /* O_PATH|O_DIRECTORY descriptor of --root */
+	char root_path[4096];     /* its canonical host path, for getcwd */
+	int cwd;                  /* O_PATH descriptor of the guest's cwd */
+	int fd[EXO_FWD_FDS];      /* guest descriptor -> host descriptor, -1 free */
+	uint8_t cloexec[EXO_FWD_FDS];
+};
+
 /* One guest: its VM, vCPU, and its view of the pool. */
 struct kvm_vm {
 	struct kvm_pool *pool;
@@ -32,6 +42,7 @@ struct kvm_vm {
 	uint8_t *view;      /* guest view: PROT_NONE except owned frames */
 	uint8_t *exo_area;  /* hv's writable copy of the read-only exo area */
 	uint64_t exo_bytes;
+	struct kvm_files files;
 	struct hv_guest g;
 };
 
@@ -42,6 +53,9 @@ struct kvm_options {
 	const char *image;
 	int argc;        /* guest argv, argv[0] = image */
 	char **argv;
+	const char *root; /* --root: a program's "/" (default ".") */
+	int envc;         /* --env K=V, in order */
+	char *envp[EXO_ARGC_MAX];
 };
 
 /* cli.c: parse "64M", "1G", "4096"; 0 or -1 with *why set. */
@@ -65,6 +79,12 @@ uint64_t kvm_tsc_khz(struct kvm_vm *vm);
 /* image.c: read and validate IMAGE; 0 or HV_STATUS_IMAGE. */
 int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
 		   uint64_t *len, struct hv_image *img);
+
+/* forward.c: open root (a directory) as the guest's "/" and cwd, and give
+ * the guest descriptors 0-2 as copies of exo's own. 0, or an exit status
+ * after a one-line message. close: every descriptor the guest held. */
+int kvm_files_open(struct kvm_files *f, const char *root);
+void kvm_files_close(struct kvm_files *f);
 
 /* run.c: run the guest until it ends; returns the exit status. With stats,
  * prints --stats, timed from t0 (when exo started). */

@@ -1,6 +1,6 @@
 /*
- * hv/kvm/report.c: the one way the kvm platform reports an error and the
- * clock it measures with.
+ * hv/kvm/report.c: the one way the kvm platform reports an error (its own,
+ * or a guest's notice) and the clock it measures with.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,4 +24,10 @@ uint64_t kvm_now_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+void hv_plat_notice(struct hv_guest *g, const char *text)
+{
+	(void)g;
+	fprintf(stderr, "exo: %s\n", text);
 }

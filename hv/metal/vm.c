@@ -98,6 +98,24 @@ void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)
 	metal_write(buf, len);
 }
 
+void hv_plat_notice(struct hv_guest *g, const char *text)
+{
+	(void)g;
+	metal_printf("metal: %s\n", text);
+}
+
+/* No host file system here: a program's writes to its stdout and stderr
+ * go to the console; every other host call is one metal cannot run. */
+int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
+{
+	(void)g;
+	if (c->nr == EXO_FWD_WRITE && (c->arg[0] == 1 || c->arg[0] == 2)) {
+		metal_write(c->ptr[1], c->len[1]);
+		return (int64_t)c->len[1];
+	}
+	return -EXO_FWD_ENOSYS;
+}
+
 void hv_plat_panic(const char *why)
 {
 	metal_printf("metal: internal error in hv: %s\n", why);
@@ -332,7 +350,8 @@ int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 			metal_arena_release(mark);
 			return HV_STATUS_HOST;
 		}
-	if (hv_boot_load(&vm.g, &img, image, a->argc, a->argv, &boot, &why) < 0) {
+	struct hv_boot_args args = { .argc = a->argc, .argv = a->argv };
+	if (hv_boot_load(&vm.g, &img, image, &args, &boot, &why) < 0) {
 		metal_printf("metal: %s: %s (needs %lu frames, may own %lu)\n", a->name, why,
 			     boot.need_frames, vm.g.cap_frames);
 		hv_guest_release_all(&vm.g);

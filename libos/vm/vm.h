@@ -89,6 +89,19 @@ int vm_region_remove(uint64_t va);
 int vm_map(uint64_t va, uint64_t npages, unsigned prot);
 int vm_unmap(uint64_t va, uint64_t npages);
 
+/* Sparse ranges (range.c), for a library OS that keeps its own map and
+ * populates on first touch: act on whatever 4 KiB pages of the range are
+ * mapped, skip the holes, flush once; a 2 MiB page in the range is
+ * -VM_EINVAL. Return how many pages were mapped. vm_move moves the mapped
+ * pages of [from, +npages) to the same offsets at to, where nothing may be
+ * mapped yet (-VM_EEXIST). */
+int vm_protect_range(uint64_t va, uint64_t npages, unsigned prot);
+int vm_unmap_range(uint64_t va, uint64_t npages);
+int vm_move(uint64_t from, uint64_t to, uint64_t npages);
+/* 1 and the GPA and current protection (0 for no access) of va if it is
+ * mapped, else 0. */
+int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot);
+
 /* The Appel-Li primitives. TRAP is vm_region's handler (or vm_trap).
  * PROT1/PROTN lower protection to prot; UNPROT raises it back to the
  * region's; all flush the TLB (INVLPG for up to 32 pages, CR3 reload

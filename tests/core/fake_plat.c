@@ -161,6 +161,30 @@ void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)
 	fg->console_len += len;
 }
 
+void hv_plat_notice(struct hv_guest *g, const char *text)
+{
+	struct fake_guest *fg = g->plat;
+	fg->notices++;
+	snprintf(fg->notice, sizeof fg->notice, "%s", text);
+}
+
+/* Records the call; a read-like call fills its buffer with 'r'. */
+int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
+{
+	struct fake_guest *fg = g->plat;
+	unsigned np = 0;
+	fg->forwards++;
+	fg->fwd = *c;
+	for (unsigned i = 0; i < 6; i++)
+		if (c->ptr[i] && (c->nr == EXO_FWD_OPENAT ? i == 1 : 0) && np < 2)
+			snprintf(fg->fwd_path[np++], EXO_FWD_PATH_MAX, "%s", (const char *)c->ptr[i]);
+	if (c->nr == EXO_FWD_READ)
+		memset(c->ptr[1], 'r', c->len[1]);
+	if (c->nr == EXO_FWD_FSTAT)
+		memset(c->ptr[1], 's', c->len[1]);
+	return fg->fwd_ret;
+}
+
 void hv_plat_panic(const char *why)
 {
 	fprintf(stderr, "hv_plat_panic: %s\n", why);

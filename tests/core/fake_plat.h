@@ -43,6 +43,12 @@ struct fake_guest {
 	unsigned console_calls;
 	uint64_t console_len;      /* bytes written, all calls together */
 	char console[FAKE_CONSOLE_BYTES + 1]; /* the first bytes, NUL-ended */
+	unsigned notices;
+	char notice[EXO_NOTICE_MAX + 1];      /* the last notice */
+	unsigned forwards;                    /* calls the platform ran */
+	struct hv_fwd fwd;                    /* the last one, as checked */
+	char fwd_path[2][EXO_FWD_PATH_MAX];   /* its paths, copied */
+	int64_t fwd_ret;                      /* what the next call returns */
 };
 
 /* A zeroed pool of nframes frames; aborts if memory runs out. */

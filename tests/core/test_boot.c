@@ -110,7 +110,8 @@ static int load(int argc, char *const argv[], struct hv_boot *boot, const char *
 {
 	memset(boot, 0xee, sizeof *boot);
 	*why = "not set";
-	return hv_boot_load(&a->g, &img, file, argc, argv, boot, why);
+	struct hv_boot_args args = { .argc = argc, .argv = argv };
+	return hv_boot_load(&a->g, &img, file, &args, boot, why);
 }
 
 static void load_ok(struct hv_boot *boot)

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define EXO_ABI_VERSION 1u
+#define EXO_ABI_VERSION 2u
 
 #define EXO_PAGE_SIZE 4096u
 #define EXO_PAGE_SHIFT 12u
@@ -32,7 +32,10 @@
 #define EXO_HC_FRAME_RELEASE 3u /* struct exo_hc_frames */
 #define EXO_HC_INFO 4u          /* struct exo_hc_info */
 #define EXO_HC_FAULT 5u         /* struct exo_hc_fault: unhandled exception */
-#define EXO_HC_COUNT 6u         /* calls defined; ports above are EXO_ENOSYS */
+#define EXO_HC_FORWARD 6u       /* struct exo_hc_forward: host calls, batched */
+#define EXO_HC_EXIT_PROCESS 7u  /* struct exo_hc_exit_process: a POSIX exit */
+#define EXO_HC_NOTICE 8u        /* struct exo_hc_console: a line for exo's stderr */
+#define EXO_HC_COUNT 9u         /* calls defined; ports above are EXO_ENOSYS */
 #define EXO_HC_PORT_SPAN 16u    /* ports EXO_HC_PORT .. +15 belong to hv */
 
 /* Status codes returned in rax (negated). */
@@ -61,6 +64,118 @@ struct exo_hc_console {
 struct exo_hc_exit {
 	uint64_t status;
 };
+
+/*
+ * EXO_HC_EXIT_PROCESS: end the guest as a POSIX process ends: with code
+ * (0..255, exit_group's status & 0xff) when signal is 0, else killed by
+ * signal (1..64), which `exo run` reports as status 128 + signal, as a
+ * shell does.
+ */
+#define EXO_SIGNAL_MAX 64u
+struct exo_hc_exit_process {
+	uint32_t code;
+	uint32_t signal;
+};
+
+/* EXO_HC_NOTICE takes a struct exo_hc_console: at most EXO_NOTICE_MAX
+ * bytes, which hv prints on its own stderr as one line "exo: TEXT", control
+ * characters replaced. For a library OS to say what it cannot do. */
+#define EXO_NOTICE_MAX 256u
+
+/*
+ * EXO_HC_FORWARD: run count host calls from the vector of struct exo_fwd
+ * at vec_gpa (at most EXO_FWD_BATCH), in order, on the host under hv's
+ * policy. The calls are Linux x86-64's: nr is the Linux system call number
+ * (EXO_FWD_* below, the only ones hv runs), arguments are in the kernel's
+ * order with the kernel's struct layouts, and ret gets the result or a
+ * negative Linux errno (EXO_FWD_E*). Every pointer argument is a GPA; a
+ * buffer must lie whole in frames the guest owns (contiguous GPAs) and be
+ * at most EXO_FWD_BUF_MAX bytes, a path at most EXO_FWD_PATH_MAX bytes with
+ * its NUL, or the call gets -EXO_FWD_EFAULT / -EXO_FWD_E2BIG /
+ * -EXO_FWD_ENAMETOOLONG. An optional pointer (a timespec for the time
+ * left, a timezone) may be 0 for none. Descriptors are the guest's own
+ * numbers (at most EXO_FWD_FDS of them), mapped by hv to host descriptors
+ * it owns; paths resolve with the --root directory as "/" and cannot leave
+ * it. An nr hv does not run gets -EXO_FWD_ENOSYS; ioctl runs TCGETS and
+ * TIOCGWINSZ only (others: -EXO_FWD_ENOTTY). With EXO_FWD_F_STOP the batch
+ * stops after the first call whose ret is negative. done: calls that ran.
+ * The call itself returns done, or -EXO_E* when the block or vector is bad.
+ */
+#define EXO_FWD_BATCH 16u
+#define EXO_FWD_BUF_MAX (1u << 20)
+#define EXO_FWD_PATH_MAX 4096u
+#define EXO_FWD_FDS 256u
+#define EXO_FWD_F_STOP 1u
+struct exo_fwd {
+	uint64_t nr;
+	uint64_t arg[6];
+	int64_t ret; /* out */
+};
+struct exo_hc_forward {
+	uint64_t vec_gpa;
+	uint32_t count;
+	uint32_t flags;
+	uint64_t done; /* out */
+};
+
+/* Forwarded calls (Linux x86-64 numbers). Old-style calls (open, stat,
+ * pipe, dup2, ...) are the library OS's to express with these. */
+#define EXO_FWD_READ 0
+#define EXO_FWD_WRITE 1
+#define EXO_FWD_CLOSE 3
+#define EXO_FWD_FSTAT 5
+#define EXO_FWD_LSEEK 8
+#define EXO_FWD_IOCTL 16
+#define EXO_FWD_PREAD64 17
+#define EXO_FWD_PWRITE64 18
+#define EXO_FWD_DUP 32
+#define EXO_FWD_NANOSLEEP 35
+#define EXO_FWD_GETPID 39
+#define EXO_FWD_UNAME 63
+#define EXO_FWD_FCNTL 72
+#define EXO_FWD_FSYNC 74
+#define EXO_FWD_FDATASYNC 75
+#define EXO_FWD_FTRUNCATE 77
+#define EXO_FWD_GETCWD 79
+#define EXO_FWD_CHDIR 80
+#define EXO_FWD_FCHDIR 81
+#define EXO_FWD_FCHMOD 91
+#define EXO_FWD_GETTIMEOFDAY 96
+#define EXO_FWD_GETUID 102
+#define EXO_FWD_GETGID 104
+#define EXO_FWD_GETEUID 107
+#define EXO_FWD_GETEGID 108
+#define EXO_FWD_GETPPID 110
+#define EXO_FWD_GETPGRP 111
+#define EXO_FWD_GETDENTS64 217
+#define EXO_FWD_CLOCK_GETTIME 228
+#define EXO_FWD_CLOCK_GETRES 229
+#define EXO_FWD_CLOCK_NANOSLEEP 230
+#define EXO_FWD_OPENAT 257
+#define EXO_FWD_MKDIRAT 258
+#define EXO_FWD_NEWFSTATAT 262
+#define EXO_FWD_UNLINKAT 263
+#define EXO_FWD_RENAMEAT 264
+#define EXO_FWD_READLINKAT 267
+#define EXO_FWD_FCHMODAT 268
+#define EXO_FWD_FACCESSAT 269
+#define EXO_FWD_UTIMENSAT 280
+#define EXO_FWD_DUP3 292
+#define EXO_FWD_PIPE2 293
+#define EXO_FWD_RENAMEAT2 316
+#define EXO_FWD_GETRANDOM 318
+#define EXO_FWD_STATX 332
+#define EXO_FWD_FACCESSAT2 439
+
+/* The Linux errno values hv itself returns for forwarded calls. */
+#define EXO_FWD_E2BIG 7
+#define EXO_FWD_EBADF 9
+#define EXO_FWD_EFAULT 14
+#define EXO_FWD_EINVAL 22
+#define EXO_FWD_EMFILE 24
+#define EXO_FWD_ENOTTY 25
+#define EXO_FWD_ENAMETOOLONG 36
+#define EXO_FWD_ENOSYS 38
 
 /*
  * EXO_HC_FRAME_ALLOC / EXO_HC_FRAME_RELEASE: count frame numbers in a
@@ -111,10 +226,19 @@ struct exo_hc_fault {
  * CS/SS are flat 64-bit ring-0 selectors of hv's; guestlib loads its own
  * GDT, IDT and TSS before main().
  */
+/* guestlib marks every image with an ELF note (PT_NOTE) of this name and
+ * type whose 4-byte descriptor is EXO_ABI_VERSION: `exo run` boots images
+ * that carry it as they are, and runs any other static x86-64 executable as
+ * a POSIX program under posix-shim. */
+#define EXO_NOTE_NAME "exo"
+#define EXO_NOTE_TYPE 0x65786f31u /* "exo1" */
+
 /* PML4 slot 273, where Linux keeps its direct map: the development hosts'
  * paravirtual KVM (PVM) leaves slot 256 unreachable from guest ring 3. */
 #define EXO_PHYSMAP_BASE 0xffff888000000000ull
 #define EXO_IMAGE_MIN 0xffffffff80000000ull
+/* A program's (posix-shim's) segments end below this: the lower half. */
+#define EXO_PROGRAM_MAX 0x0000800000000000ull
 
 /*
  * The exo page: hv's read-only page in every guest, at GPA exo_page_gpa
@@ -123,7 +247,7 @@ struct exo_hc_fault {
  * release; a guest write to them ends the guest.
  */
 #define EXO_PAGE_MAGIC 0x65786f7061676531ull /* "exopage1" */
-#define EXO_ARGS_BYTES 3072u
+#define EXO_ARGS_BYTES 3840u
 #define EXO_ARGC_MAX 64u
 struct exo_page {
 	uint64_t magic;
@@ -141,7 +265,12 @@ struct exo_page {
 	uint64_t tsc_khz;       /* guest TSC frequency, 0 if the host cannot say */
 	uint32_t flags;         /* EXO_PAGE_F_* */
 	uint32_t ring_request;  /* EXO_RING_*: where the user asked app code to run */
-	char args[EXO_ARGS_BYTES]; /* argv strings, each NUL-terminated */
+	uint32_t envc;          /* environment strings after argv's in args */
+	uint32_t reserved;
+	uint64_t payload_gpa;   /* a program for the guest's library OS to load */
+	uint64_t payload_bytes; /* (posix-shim): contiguous frames it owns; 0 if none */
+	char args[EXO_ARGS_BYTES]; /* argc argv strings then envc environment
+				      strings, each NUL-terminated */
 };
 
 /* exo_page.flags */

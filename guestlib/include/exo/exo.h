@@ -94,6 +94,7 @@ int exo_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int exo_vprintf(const char *fmt, va_list ap);
 int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int exo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int exo_puts(const char *s);
 
 /* The freestanding C runtime (compilers also emit calls to these). */

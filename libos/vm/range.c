@@ -1,0 +1,158 @@
+/*
+ * libos/vm/range.c: operations over sparse ranges, for library OSes that
+ * keep their own map of an address space (posix-shim's mmap).
+ *
+ * vm_map and vm_protn insist that every page of a range is (or is not)
+ * mapped; a POSIX address space is mostly holes, populated on first touch.
+ * These walk a range once, skipping absent tables whole (a 1 GiB hole costs
+ * one step), act on what is mapped, and flush the TLB once at the end.
+ * Only 4 KiB pages: a 2 MiB page in the range is refused before anything
+ * changes.
+ */
+#include "vm_impl.h"
+
+#define PTE_PROT (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)
+
+/* The 4 KiB leaf for va, or NULL with *next at the end of the hole (or
+ * huge page, *huge set) that va lies in. */
+static uint64_t *leaf(uint64_t va, uint64_t *next, int *huge)
+{
+	uint64_t table = vm_state.root;
+	*huge = 0;
+	for (int level = 3; level > 0; level--) {
+		uint64_t e = vm_phys(table)[(va >> (12 + 9 * level)) & 511];
+		uint64_t size = 1ull << (12 + 9 * level);
+		if (!(e & PTE_P) || (e & PTE_PS)) {
+			*huge = (e & PTE_P) != 0;
+			*next = (va | (size - 1)) + 1;
+			return NULL;
+		}
+		table = e & PTE_ADDR;
+	}
+	*next = va + VM_PAGE;
+	return &vm_phys(table)[(va >> 12) & 511];
+}
+
+/* Call fn on every mapped 4 KiB entry of [va, va + npages pages). -EINVAL
+ * if a huge page lies in the range (checked first: nothing changes). */
+static int each_mapped(uint64_t va, uint64_t npages, int (*fn)(uint64_t va, uint64_t *pte, void *arg),
+		       void *arg)
+{
+	if (!vm_pages_ok(va, npages))
+		return -VM_EINVAL;
+	uint64_t end = va + npages * VM_PAGE, next;
+	int huge;
+	for (uint64_t at = va; at < end; at = next) {
+		leaf(at, &next, &huge);
+		if (huge)
+			return -VM_EINVAL;
+	}
+	int n = 0;
+	for (uint64_t at = va; at < end; at = next) {
+		uint64_t *pte = leaf(at, &next, &huge);
+		if (pte && vm_mapped(*pte)) {
+			int rc = fn(at, pte, arg);
+			if (rc < 0)
+				return rc;
+			n++;
+		}
+	}
+	return n;
+}
+
+struct prot_arg {
+	uint64_t bits;
+	int lowered;
+};
+
+static int prot_one(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct prot_arg *p = arg;
+	(void)va;
+	p->lowered |= !vm_allows(p->bits, *pte);
+	*pte = (*pte & ~PTE_PROT) | p->bits;
+	return 0;
+}
+
+int vm_protect_range(uint64_t va, uint64_t npages, unsigned prot)
+{
+	if (!vm_prot_ok(prot))
+		return -VM_EINVAL;
+	struct prot_arg p = { vm_pte_bits(prot), 0 };
+	int n = each_mapped(va, npages, prot_one, &p);
+	if (n > 0 && p.lowered)
+		vm_tlb_flush(va, npages);
+	return n;
+}
+
+static int unmap_one(uint64_t va, uint64_t *pte, void *arg)
+{
+	(void)va, (void)arg;
+	uint64_t old = *pte;
+	*pte = 0;
+	if (!(old & PTE_ALIAS))
+		vm_frame_put((old & PTE_ADDR) >> 12);
+	return 0;
+}
+
+int vm_unmap_range(uint64_t va, uint64_t npages)
+{
+	int n = each_mapped(va, npages, unmap_one, NULL);
+	if (n > 0)
+		vm_tlb_flush(va, npages);
+	return n;
+}
+
+struct move_arg {
+	uint64_t from, to;
+};
+
+/* The first pass checks the destination and makes its tables, so the
+ * second cannot fail halfway. */
+static int move_check(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct move_arg *m = arg;
+	int huge;
+	uint64_t *dst = vm_leaf(va - m->from + m->to, &huge);
+	(void)pte;
+	if (huge || (dst && vm_mapped(*dst)))
+		return -VM_EEXIST;
+	return vm_pte(va - m->from + m->to, 0, 1) ? 0 : -VM_ENOMEM;
+}
+
+static int move_one(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct move_arg *m = arg;
+	uint64_t *dst = vm_pte(va - m->from + m->to, 0, 0);
+	*dst = *pte;
+	*pte = 0;
+	return 0;
+}
+
+int vm_move(uint64_t from, uint64_t to, uint64_t npages)
+{
+	struct move_arg m = { from, to };
+	if (!vm_pages_ok(to, npages))
+		return -VM_EINVAL;
+	int n = each_mapped(from, npages, move_check, &m);
+	if (n < 0)
+		return n;
+	n = each_mapped(from, npages, move_one, &m);
+	if (n > 0)
+		vm_tlb_flush(from, npages);
+	return n;
+}
+
+int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot)
+{
+	int huge;
+	uint64_t *pte = vm_leaf(va, &huge);
+	if (!pte || !vm_mapped(*pte))
+		return 0;
+	uint64_t off = va & (huge ? VM_HUGE - 1 : VM_PAGE - 1);
+	*gpa = ((*pte & PTE_ADDR) & ~(huge ? VM_HUGE - 1 : 0)) + off;
+	*prot = 0;
+	if (*pte & PTE_P)
+		*prot = VM_R | (*pte & PTE_W ? VM_W : 0) | (*pte & PTE_NX ? 0 : VM_X);
+	return 1;
+}

@@ -1,0 +1,403 @@
+/*
+ * posix-shim/forward.c: the calls sent to hv, and the descriptor ones.
+ *
+ * A forwarded call costs one exit (EXO_HC_FORWARD). hv wants every
+ * pointer as a GPA range it can check whole, so arguments pass through a
+ * staging area in the shim's image, which is contiguous in guest-physical
+ * memory: data buffers (up to 1 MiB a call; larger reads and writes are
+ * split, and stop at the first short one, as the kernel's would), paths
+ * and small structs. User memory is checked (uaccess.c) before anything
+ * is sent, so a bad pointer is -EFAULT without the host seeing the call.
+ * Paths and the time calls are in path.c and time.c.
+ */
+#include "shim.h"
+
+#define STRUCTS_AT (SHIM_STAGE_BYTES + 2 * EXO_FWD_PATH_MAX)
+uint8_t shim_stage[STRUCTS_AT + 4096] __attribute__((aligned(4096)));
+
+#define IOV_MAX 1024
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
+#define TERMIOS_BYTES 36
+#define FLOCK_BYTES 32
+
+uint64_t shim_stage_gpa(const void *p)
+{
+	return exo_gpa(p);
+}
+
+/* The staging slot for small structs: n bytes, GPA in *gpa. */
+void *shim_stage_struct(uint64_t *gpa)
+{
+	*gpa = shim_stage_gpa(shim_stage + STRUCTS_AT);
+	return shim_stage + STRUCTS_AT;
+}
+
+/* Staging slot i (0 or 1) for a path. */
+char *shim_stage_path(int i)
+{
+	return (char *)shim_stage + SHIM_STAGE_BYTES + i * EXO_FWD_PATH_MAX;
+}
+
+int64_t shim_fwd(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		 uint64_t a4, uint64_t a5)
+{
+	static struct exo_fwd call;
+	static struct exo_hc_forward block;
+	call = (struct exo_fwd){ .nr = nr, .arg = { a0, a1, a2, a3, a4, a5 } };
+	block = (struct exo_hc_forward){ .vec_gpa = exo_gpa(&call), .count = 1 };
+	int64_t rc = exo_hypercall(EXO_HC_FORWARD, &block);
+	if (rc != 1)
+		return -EFAULT; /* hv refused the block itself: a shim bug */
+	return call.ret;
+}
+
+/* 0 if every page of [uva, +n) allows the access (populating it), else
+ * -EFAULT: checked before the host runs a call, so that a call whose
+ * result cannot be delivered is not run. */
+int shim_user_ok(uint64_t uva, uint64_t n, unsigned access)
+{
+	uint64_t end;
+	if (n == 0)
+		return 0;
+	if (__builtin_add_overflow(uva, n, &end) || end > VM_USER_MAX)
+		return -EFAULT;
+	for (uint64_t va = uva & ~(VM_PAGE - 1); va < end; va += VM_PAGE)
+		if (shim_populate(va, access) < 0)
+			return -EFAULT;
+	return 0;
+}
+
+/* read/pread64 (off < 0: read): in chunks through the stage. */
+static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
+{
+	int64_t total = 0;
+	if (shim_user_ok(buf, n, VMA_WRITE) < 0)
+		return -EFAULT;
+	do {
+		uint64_t chunk = n < SHIM_STAGE_BYTES ? n : SHIM_STAGE_BYTES;
+		int64_t got = off < 0 ? shim_fwd(EXO_FWD_READ, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk, 0, 0, 0)
+				      : shim_fwd(EXO_FWD_PREAD64, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk,
+						 (uint64_t)(off + total), 0, 0);
+		if (got < 0)
+			return total ? total : got;
+		shim_copy_out(buf + (uint64_t)total, shim_stage, (uint64_t)got);
+		total += got;
+		n -= (uint64_t)got;
+		if ((uint64_t)got < chunk)
+			break;
+	} while (n);
+	return total;
+}
+
+static int64_t do_write(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
+{
+	int64_t total = 0;
+	if (shim_user_ok(buf, n, VMA_READ) < 0)
+		return -EFAULT;
+	do {
+		uint64_t chunk = n < SHIM_STAGE_BYTES ? n : SHIM_STAGE_BYTES;
+		shim_copy_in(shim_stage, buf + (uint64_t)total, chunk);
+		int64_t put = off < 0 ? shim_fwd(EXO_FWD_WRITE, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk, 0, 0, 0)
+				      : shim_fwd(EXO_FWD_PWRITE64, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk,
+						 (uint64_t)(off + total), 0, 0);
+		if (put < 0)
+			return total ? total : put;
+		total += put;
+		n -= (uint64_t)put;
+		if ((uint64_t)put < chunk)
+			break;
+	} while (n);
+	return total;
+}
+
+int64_t sys_read(struct shim_call *c)
+{
+	return do_read((int32_t)c->a[0], c->a[1], c->a[2], -1);
+}
+
+int64_t sys_write(struct shim_call *c)
+{
+	return do_write((int32_t)c->a[0], c->a[1], c->a[2], -1);
+}
+
+int64_t sys_pread64(struct shim_call *c)
+{
+	if ((int64_t)c->a[3] < 0)
+		return -EINVAL;
+	return do_read((int32_t)c->a[0], c->a[1], c->a[2], (int64_t)c->a[3]);
+}
+
+int64_t sys_pwrite64(struct shim_call *c)
+{
+	if ((int64_t)c->a[3] < 0)
+		return -EINVAL;
+	return do_write((int32_t)c->a[0], c->a[1], c->a[2], (int64_t)c->a[3]);
+}
+
+/* readv/writev and their p-forms: one call per iovec entry would break
+ * atomicity (and cost an exit each); instead the vector is gathered into
+ * or scattered from the stage, a stage-full at a time. */
+struct iovec_user {
+	uint64_t base, len;
+};
+
+static int64_t vector_io(struct shim_call *c, int write, int64_t off)
+{
+	static struct iovec_user iov[IOV_MAX];
+	int64_t fd = (int32_t)c->a[0];
+	uint64_t cnt = c->a[2], total = 0;
+	if (cnt > IOV_MAX)
+		return -EINVAL;
+	if (shim_copy_in(iov, c->a[1], cnt * sizeof iov[0]) < 0)
+		return -EFAULT;
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (iov[i].len > (uint64_t)INT64_MAX - total)
+			return -EINVAL;
+		total += iov[i].len;
+		if (shim_user_ok(iov[i].base, iov[i].len, write ? VMA_READ : VMA_WRITE) < 0)
+			return -EFAULT;
+	}
+	int64_t done = 0;
+	uint64_t i = 0, at = 0; /* the cursor: entry i, byte at */
+	while ((uint64_t)done < total) {
+		uint64_t chunk = total - (uint64_t)done;
+		if (chunk > SHIM_STAGE_BYTES)
+			chunk = SHIM_STAGE_BYTES;
+		uint64_t ci = i, cat = at;
+		if (write)
+			for (uint64_t n = 0; n < chunk;) {
+				uint64_t k = iov[ci].len - cat < chunk - n ? iov[ci].len - cat : chunk - n;
+				shim_copy_in(shim_stage + n, iov[ci].base + cat, k);
+				n += k, cat += k;
+				if (cat == iov[ci].len)
+					ci++, cat = 0;
+			}
+		int64_t r;
+		uint64_t gpa = shim_stage_gpa(shim_stage);
+		if (off < 0)
+			r = shim_fwd(write ? EXO_FWD_WRITE : EXO_FWD_READ, (uint64_t)fd, gpa, chunk, 0, 0, 0);
+		else
+			r = shim_fwd(write ? EXO_FWD_PWRITE64 : EXO_FWD_PREAD64, (uint64_t)fd, gpa, chunk,
+				     (uint64_t)(off + done), 0, 0);
+		if (r < 0)
+			return done ? done : r;
+		for (uint64_t n = 0; n < (uint64_t)r;) { /* advance, scattering a read */
+			uint64_t k = iov[i].len - at < (uint64_t)r - n ? iov[i].len - at : (uint64_t)r - n;
+			if (!write)
+				shim_copy_out(iov[i].base + at, shim_stage + n, k);
+			n += k, at += k;
+			if (at == iov[i].len)
+				i++, at = 0;
+		}
+		while (i < cnt && iov[i].len == 0)
+			i++;
+		done += r;
+		if ((uint64_t)r < chunk)
+			break;
+	}
+	return done;
+}
+
+int64_t sys_readv(struct shim_call *c)
+{
+	return vector_io(c, 0, -1);
+}
+
+int64_t sys_writev(struct shim_call *c)
+{
+	return vector_io(c, 1, -1);
+}
+
+int64_t sys_preadv(struct shim_call *c)
+{
+	return (int64_t)c->a[3] < 0 ? -EINVAL : vector_io(c, 0, (int64_t)c->a[3]);
+}
+
+int64_t sys_pwritev(struct shim_call *c)
+{
+	return (int64_t)c->a[3] < 0 ? -EINVAL : vector_io(c, 1, (int64_t)c->a[3]);
+}
+
+int64_t shim_fwd_out(uint64_t nr, uint64_t a[6], int pos, uint64_t user, uint64_t n)
+{
+	uint64_t gpa;
+	void *s = shim_stage_struct(&gpa);
+	if (shim_user_ok(user, n, VMA_WRITE) < 0)
+		return -EFAULT;
+	a[pos] = gpa;
+	int64_t rc = shim_fwd(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (rc >= 0)
+		shim_copy_out(user, s, n);
+	return rc;
+}
+
+int64_t sys_fstat(struct shim_call *c)
+{
+	uint64_t a[6] = { c->a[0] };
+	return shim_fwd_out(EXO_FWD_FSTAT, a, 1, c->a[1], 144);
+}
+
+int64_t sys_close(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_CLOSE, c->a[0], 0, 0, 0, 0, 0);
+}
+
+int64_t sys_lseek(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_LSEEK, c->a[0], c->a[1], c->a[2], 0, 0, 0);
+}
+
+int64_t sys_dup(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_DUP, c->a[0], 0, 0, 0, 0, 0);
+}
+
+int64_t sys_dup3(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_DUP3, c->a[0], c->a[1], c->a[2], 0, 0, 0);
+}
+
+int64_t sys_dup2(struct shim_call *c)
+{
+	if (c->a[0] == c->a[1]) { /* dup2(fd, fd): fd if it is open */
+		int64_t rc = shim_fwd(EXO_FWD_FCNTL, c->a[0], F_GETFD, 0, 0, 0, 0);
+		return rc < 0 ? rc : (int64_t)c->a[1];
+	}
+	return shim_fwd(EXO_FWD_DUP3, c->a[0], c->a[1], 0, 0, 0, 0);
+}
+
+int64_t sys_pipe2(struct shim_call *c)
+{
+	uint64_t gpa;
+	int32_t *fds = shim_stage_struct(&gpa);
+	if (shim_user_ok(c->a[0], 8, VMA_WRITE) < 0)
+		return -EFAULT;
+	int64_t rc = shim_fwd(EXO_FWD_PIPE2, gpa, c->a[1], 0, 0, 0, 0);
+	if (rc >= 0)
+		shim_copy_out(c->a[0], fds, 8);
+	return rc;
+}
+
+int64_t sys_pipe(struct shim_call *c)
+{
+	c->a[1] = 0;
+	return sys_pipe2(c);
+}
+
+int64_t sys_fcntl(struct shim_call *c)
+{
+	uint64_t cmd = c->a[1];
+	switch (cmd) {
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+		uint64_t gpa;
+		void *s = shim_stage_struct(&gpa);
+		if (shim_copy_in(s, c->a[2], FLOCK_BYTES) < 0 ||
+		    shim_user_ok(c->a[2], FLOCK_BYTES, VMA_WRITE) < 0)
+			return -EFAULT;
+		int64_t rc = shim_fwd(EXO_FWD_FCNTL, c->a[0], cmd, gpa, 0, 0, 0);
+		if (rc >= 0)
+			shim_copy_out(c->a[2], s, FLOCK_BYTES);
+		return rc;
+	}
+	}
+	return shim_fwd(EXO_FWD_FCNTL, c->a[0], cmd, c->a[2], 0, 0, 0);
+}
+
+int64_t sys_ioctl(struct shim_call *c)
+{
+	uint64_t a[6] = { c->a[0], c->a[1] };
+	if (c->a[1] == TCGETS)
+		return shim_fwd_out(EXO_FWD_IOCTL, a, 2, c->a[2], TERMIOS_BYTES);
+	if (c->a[1] == TIOCGWINSZ)
+		return shim_fwd_out(EXO_FWD_IOCTL, a, 2, c->a[2], 8);
+	return -ENOTTY; /* the only requests hv runs; it refuses others too */
+}
+
+int64_t sys_fsync(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_FSYNC, c->a[0], 0, 0, 0, 0, 0);
+}
+
+int64_t sys_fdatasync(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_FDATASYNC, c->a[0], 0, 0, 0, 0, 0);
+}
+
+int64_t sys_ftruncate(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_FTRUNCATE, c->a[0], c->a[1], 0, 0, 0, 0);
+}
+
+int64_t sys_fchmod(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_FCHMOD, c->a[0], c->a[1], 0, 0, 0, 0);
+}
+
+int64_t sys_fchdir(struct shim_call *c)
+{
+	return shim_fwd(EXO_FWD_FCHDIR, c->a[0], 0, 0, 0, 0, 0);
+}
+
+int64_t sys_getdents64(struct shim_call *c)
+{
+	uint64_t n = c->a[2] < SHIM_STAGE_BYTES ? c->a[2] : SHIM_STAGE_BYTES;
+	if (shim_user_ok(c->a[1], n, VMA_WRITE) < 0)
+		return -EFAULT;
+	int64_t got = shim_fwd(EXO_FWD_GETDENTS64, c->a[0], shim_stage_gpa(shim_stage), n, 0, 0, 0);
+	if (got > 0)
+		shim_copy_out(c->a[1], shim_stage, (uint64_t)got);
+	return got;
+}
+
+int64_t sys_getrandom(struct shim_call *c)
+{
+	uint64_t n = c->a[1] < SHIM_STAGE_BYTES ? c->a[1] : SHIM_STAGE_BYTES;
+	if (shim_user_ok(c->a[0], n, VMA_WRITE) < 0)
+		return -EFAULT;
+	int64_t got = shim_fwd(EXO_FWD_GETRANDOM, shim_stage_gpa(shim_stage), n, c->a[2], 0, 0, 0);
+	if (got > 0)
+		shim_copy_out(c->a[0], shim_stage, (uint64_t)got);
+	return got;
+}
+
+int64_t sys_getcwd(struct shim_call *c)
+{
+	uint64_t n = c->a[1] < EXO_FWD_PATH_MAX ? c->a[1] : EXO_FWD_PATH_MAX;
+	if (shim_user_ok(c->a[0], n, VMA_WRITE) < 0)
+		return -EFAULT;
+	int64_t got = shim_fwd(EXO_FWD_GETCWD, shim_stage_gpa(shim_stage), n, 0, 0, 0, 0);
+	if (got > 0)
+		shim_copy_out(c->a[0], shim_stage, (uint64_t)got);
+	return got;
+}
+
+int64_t sys_uname(struct shim_call *c)
+{
+	uint64_t a[6] = { 0 };
+	return shim_fwd_out(EXO_FWD_UNAME, a, 0, c->a[0], 390);
+}
+
+/* The id calls: the host's answers. */
+#define ID_CALL(name, NR) \
+	int64_t sys_##name(struct shim_call *c) \
+	{ \
+		(void)c; \
+		return shim_fwd(NR, 0, 0, 0, 0, 0, 0); \
+	}
+ID_CALL(getpid, EXO_FWD_GETPID)
+ID_CALL(getppid, EXO_FWD_GETPPID)
+ID_CALL(getuid, EXO_FWD_GETUID)
+ID_CALL(geteuid, EXO_FWD_GETEUID)
+ID_CALL(getgid, EXO_FWD_GETGID)
+ID_CALL(getegid, EXO_FWD_GETEGID)
+ID_CALL(getpgrp, EXO_FWD_GETPGRP)

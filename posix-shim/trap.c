@@ -1,0 +1,89 @@
+/*
+ * posix-shim/trap.c: the program's exceptions, as signals.
+ *
+ * Page faults come through libos/vm (mem.c). Every other exception the
+ * program causes lands in guest ring 0, in guestlib's trap path: from a
+ * ring-0 program (Dune mode) the signal is delivered right there, by
+ * rewriting the trap frame; from a ring-3 program the frame is handed up
+ * to ring 3 (shim_upcall_entry), so that delivery, xsave included, runs
+ * natively in the program's ring. An exception raised by the shim or
+ * guestlib themselves is not the program's: it is reported to hv.
+ *
+ * The same #GP path runs one privileged instruction for the shim from
+ * ring 3: the wrmsr at shim_wrmsr_insn, for the FS base (arch_prctl).
+ */
+#include "shim.h"
+
+#define MSR_FS_BASE 0xc0000100u
+
+struct exo_trap_frame shim_upcall_frame;
+uint64_t shim_upcall_cr2;
+
+/* The signal an exception raises, and its si_code. */
+static int signal_of(const struct exo_trap_frame *f, int *code)
+{
+	*code = SI_KERNEL;
+	switch (f->vector) {
+	case 0: *code = FPE_INTDIV; return SIGFPE;
+	case 1: *code = TRAP_TRACE; return SIGTRAP;
+	case 3: return SIGTRAP;
+	case 6: *code = ILL_ILLOPN; return SIGILL;
+	case 7: case 16: return SIGFPE;
+	case 19: {
+		uint32_t mxcsr;
+		__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+		uint32_t raised = mxcsr & 0x3f & ~(mxcsr >> 7);
+		*code = raised & 1 ? 7 : raised & 4 ? 3 : raised & 8 ? 4 : raised & 16 ? 5 : 6;
+		return SIGFPE;
+	}
+	case 11: case 12: case 17: *code = BUS_ADRERR; return SIGBUS;
+	default: return SIGSEGV; /* #GP, #OF, #BR and anything else */
+	}
+}
+
+static void signal_for(struct exo_trap_frame *f)
+{
+	int code, sig = signal_of(f, &code);
+	uint64_t addr = f->vector == 13 || f->vector == 3 ? 0 : f->rip;
+	shim_signal_fault(f, sig, code, addr);
+}
+
+static int program_trap(struct exo_trap_frame *f)
+{
+	if (f->vector == 13 && f->rip == (uint64_t)(uintptr_t)shim_wrmsr_insn &&
+	    (uint32_t)f->rcx == MSR_FS_BASE) {
+		__asm__ volatile("wrmsr" : : "c"((uint32_t)f->rcx), "a"((uint32_t)f->rax),
+				 "d"((uint32_t)f->rdx));
+		f->rip += 2;
+		return 1;
+	}
+	if (f->rip >= VM_USER_MAX)
+		return 0; /* the shim's or guestlib's own: a bug, reported */
+	if (f->vector == 13 && f->error_code == (3 << 3 | 2)) {
+		f->vector = 3; /* int3 through a DPL-0 gate: the program's breakpoint */
+		f->rip += 1;
+	}
+	if ((f->cs & 3) == 3) {
+		shim_upcall_frame = *f;
+		shim_upcall_cr2 = exo_read_cr2();
+		f->rip = (uint64_t)(uintptr_t)shim_upcall_entry;
+		f->rdi = (uint64_t)(uintptr_t)&shim_upcall_frame;
+		return 1;
+	}
+	signal_for(f);
+	return 1;
+}
+
+/* Ring 3, on the shim stack: the frame trap.c handed up. */
+void shim_trap_upcall(void)
+{
+	signal_for(&shim_upcall_frame);
+	shim_signal_check(&shim_upcall_frame);
+}
+
+void shim_trap_init(void)
+{
+	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 11, 12, 13, 16, 17, 19 };
+	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
+		exo_trap_set(vectors[i], program_trap);
+}
