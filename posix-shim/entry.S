@@ -79,6 +79,7 @@ in_ring:
 	pushq	%rbx
 	pushq	%rax
 	movq	%rsp, %rdi
+	cld			/* SFMASK clears DF, but not where syscall stays in ring 3 */
 	call	shim_syscall
 	movq	%rsp, %rdi
 	jmp	shim_resume
@@ -88,6 +89,7 @@ in_ring:
 	.globl	shim_upcall_entry
 shim_upcall_entry:
 	leaq	shim_stack_top(%rip), %rsp
+	cld
 	call	shim_trap_upcall	/* delivers the signal or ends the program */
 	leaq	shim_upcall_frame(%rip), %rdi
 	jmp	shim_resume

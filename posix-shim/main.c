@@ -38,14 +38,16 @@ void shim_notice(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = exo_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	struct exo_hc_console a = { .buf_gpa = exo_gpa(buf),
-				    .len = n < 0 ? 0 : (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf - 1 };
+	static struct exo_hc_console a; /* blocks live in the image, see exo.h */
+	a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf),
+				     .len = n < 0 ? 0 : (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf - 1 };
 	exo_hypercall(EXO_HC_NOTICE, &a);
 }
 
 void shim_exit(int code, int signal)
 {
-	struct exo_hc_exit_process a = { .code = (uint32_t)code & 0xff, .signal = (uint32_t)signal };
+	static struct exo_hc_exit_process a;
+	a = (struct exo_hc_exit_process){ .code = (uint32_t)code & 0xff, .signal = (uint32_t)signal };
 	exo_hypercall(EXO_HC_EXIT_PROCESS, &a);
 	for (;;) /* hv does not resume a guest that exited */
 		__asm__ volatile("pause");

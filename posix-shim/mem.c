@@ -65,7 +65,7 @@ static int fault(struct vm_fault *vf, void *arg)
 			  (vf->error_code & VM_PF_EXEC ? VMA_EXEC : 0);
 	const struct vma *v = vma_find(vf->addr);
 	if (!v) {
-		shim_signal_fault(vf->regs, SIGSEGV, SEGV_MAPERR, vf->addr);
+		shim_fault_signal(vf->regs, SIGSEGV, SEGV_MAPERR, vf->addr);
 		return VM_RETRY;
 	}
 	int rc = shim_populate(vf->addr, access);
@@ -75,12 +75,26 @@ static int fault(struct vm_fault *vf, void *arg)
 		shim_exit(0, SIGKILL);
 	}
 	if (rc < 0)
-		shim_signal_fault(vf->regs, SIGSEGV, SEGV_ACCERR, vf->addr);
+		shim_fault_signal(vf->regs, SIGSEGV, SEGV_ACCERR, vf->addr);
+	return VM_RETRY;
+}
+
+/* A fault outside the lower half's region: the program's bad pointer
+ * (NULL, the upper half) is its SIGSEGV; the shim's own is a bug, for hv
+ * to report. */
+static int outside(struct vm_fault *vf, void *arg)
+{
+	(void)arg;
+	if (vf->rip >= VM_USER_MAX)
+		return VM_FAIL;
+	shim_fault_signal(vf->regs, SIGSEGV, vf->error_code & VM_PF_PRESENT ? SEGV_ACCERR : SEGV_MAPERR,
+			  vf->addr);
 	return VM_RETRY;
 }
 
 int shim_mem_init(void)
 {
+	vm_set_unhandled(outside, NULL);
 	return vm_region(VM_USER_MIN, VM_USER_MAX - VM_USER_MIN, VM_R | VM_W | VM_X, 0, fault, NULL);
 }
 

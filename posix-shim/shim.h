@@ -185,6 +185,8 @@ void shim_trap_init(void);
 extern struct exo_trap_frame shim_upcall_frame;
 extern uint64_t shim_upcall_cr2;
 void shim_trap_upcall(void);
+/* A page fault in frame f raises sig: delivered, or the program ends. */
+void shim_fault_signal(struct exo_trap_frame *f, int sig, int code, uint64_t addr);
 
 /* load.c: the program in the payload, loaded; where to start it. */
 int shim_load(uint64_t *entry, uint64_t *sp);

@@ -81,6 +81,25 @@ void shim_trap_upcall(void)
 	shim_signal_check(&shim_upcall_frame);
 }
 
+/*
+ * A page fault's signal, delivered in place: libos/vm runs fault handlers
+ * on a stack of its own (ring 3) or guestlib's (ring 0), never the
+ * program's, so the signal frame can go on the program's stack and the
+ * handler's return resumes the program in its signal handler. A fault
+ * ring 0 took on the program's behalf in ring-3 mode (the kernel stack
+ * is guestlib's) is not the program's instruction: it cannot be
+ * delivered, and the program dies of it.
+ */
+void shim_fault_signal(struct exo_trap_frame *f, int sig, int code, uint64_t addr)
+{
+	if (shim_ring3 && (f->cs & 3) == 0) {
+		shim_notice("posix-shim: program killed by SIGSEGV (11): a fault at 0x%lx in ring 0 "
+			    "on its behalf", (unsigned long)addr);
+		shim_exit(0, SIGSEGV);
+	}
+	shim_signal_fault(f, sig, code, addr);
+}
+
 void shim_trap_init(void)
 {
 	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 11, 12, 13, 16, 17, 19 };

@@ -55,6 +55,7 @@ trap_common:
 	pushq	%rbx
 	pushq	%rax
 	movq	%rsp, %rdi
+	cld			/* an interrupt gate keeps DF; C wants it clear */
 	call	exo_trap
 	popq	%rax
 	popq	%rbx

@@ -2,8 +2,11 @@
  * guestlib/src/hypercall.c: the guest side of every hypercall.
  *
  * A call is one `out` to EXO_HC_PORT + nr with the block's GPA in eax; the
- * status comes back in rax. Blocks live on the stack or in .bss, both in
- * the image, whose GPA exo_gpa computes.
+ * status comes back in rax. The stubs' blocks are static, in the image,
+ * so that a call made on any stack (a library OS's handler may run on an
+ * application stack in the lower half) gives hv a contiguous block. One
+ * vCPU per guest: a handler that interrupts a stub does so before or
+ * after its `out`, never while hv reads the block.
  */
 #include "exo/exo.h"
 
@@ -28,15 +31,27 @@ int64_t exo_hypercall(unsigned nr, void *block)
 	return exo_hypercall_gpa(nr, gpa);
 }
 
+/* A buffer outside the image goes a page at a time: its frames need not
+ * be adjacent. */
 int64_t exo_console_write(const char *buf, size_t len)
 {
-	struct exo_hc_console a = { .buf_gpa = exo_gpa(buf), .len = len };
-	return exo_hypercall(EXO_HC_CONSOLE, &a);
+	static struct exo_hc_console a;
+	int64_t rc = 0;
+	while (len) {
+		size_t n = exo_gpa_contiguous(buf) ? len : 4096 - ((uintptr_t)buf & 4095);
+		n = n < len ? n : len;
+		a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf), .len = n };
+		if ((rc = exo_hypercall(EXO_HC_CONSOLE, &a)) < 0)
+			return rc;
+		buf += n, len -= n;
+	}
+	return rc;
 }
 
 void exo_exit(int status)
 {
-	struct exo_hc_exit a = { .status = (uint64_t)(int64_t)status };
+	static struct exo_hc_exit a;
+	a.status = (uint64_t)(int64_t)status;
 	exo_hypercall(EXO_HC_EXIT, &a);
 	for (;;) /* hv does not resume a guest that exited */
 		__asm__ volatile("hlt");
@@ -44,7 +59,8 @@ void exo_exit(int status)
 
 int64_t exo_frames_alloc(uint64_t *vec, uint32_t n, uint32_t flags, uint64_t *bad_index)
 {
-	struct exo_hc_frames a = { .vec_gpa = exo_gpa(vec), .count = n, .flags = flags };
+	static struct exo_hc_frames a;
+	a = (struct exo_hc_frames){ .vec_gpa = exo_gpa(vec), .count = n, .flags = flags };
 	int64_t rc = exo_hypercall(EXO_HC_FRAME_ALLOC, &a);
 	if (bad_index)
 		*bad_index = a.bad_index;
@@ -53,7 +69,8 @@ int64_t exo_frames_alloc(uint64_t *vec, uint32_t n, uint32_t flags, uint64_t *ba
 
 int64_t exo_frames_release(const uint64_t *vec, uint32_t n, uint64_t *bad_index)
 {
-	struct exo_hc_frames a = { .vec_gpa = exo_gpa(vec), .count = n };
+	static struct exo_hc_frames a;
+	a = (struct exo_hc_frames){ .vec_gpa = exo_gpa(vec), .count = n };
 	int64_t rc = exo_hypercall(EXO_HC_FRAME_RELEASE, &a);
 	if (bad_index)
 		*bad_index = a.bad_index;

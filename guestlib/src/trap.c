@@ -42,7 +42,8 @@ void exo_trap(struct exo_trap_frame *f)
 
 void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2)
 {
-	struct exo_hc_fault r = {
+	static struct exo_hc_fault r;
+	r = (struct exo_hc_fault){
 		.vector = f->vector, .error_code = f->error_code, .cr2 = cr2,
 		.regs = {
 			.rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx,

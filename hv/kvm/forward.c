@@ -24,8 +24,10 @@
  * AT_EMPTY_PATH; calls that create, remove or rename a name (mkdir, unlink,
  * rmdir, rename) open its parent and act on (parent, last component), with
  * ".", ".." and "/" refused first the way Linux refuses them, so hv never
- * acts on the root's parent. Every host descriptor hv makes is O_CLOEXEC
- * and those the guest keeps sit above exo's own 0, 1 and 2.
+ * acts on the root's parent. No file on a procfs under the root is opened
+ * for reading or writing: there /proc/self is hv's own process. Every host
+ * descriptor hv makes is O_CLOEXEC, and those it keeps sit above exo's own
+ * 0, 1 and 2.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,10 +38,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "kvm.h"
@@ -87,8 +89,6 @@ static int high(int fd)
 	return h < 0 ? -err : h;
 }
 
-static int guest_path(const struct kvm_files *f, int h, char *out, size_t size);
-
 /* --- the descriptor table --- */
 
 /* The host descriptor behind guest fd gfd (the kernel reads it as an
@@ -134,65 +134,6 @@ static int64_t dup_to(struct kvm_files *f, int h, uint32_t from, int cloexec)
 	if (d < 0)
 		return -errno;
 	return install(f, d, from, cloexec);
-}
-
-int kvm_files_open(struct kvm_files *f, const char *root)
-{
-	f->root = f->cwd = -1;
-	for (unsigned i = 0; i < EXO_FWD_FDS; i++)
-		f->fd[i] = -1;
-	memset(f->cloexec, 0, sizeof f->cloexec);
-	int r = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r < 0) {
-		int err = errno;
-		return kvm_fail(HV_STATUS_USAGE, "--root %s: %s", root,
-				err == ENOENT ? "no such directory" :
-				err == ENOTDIR ? "not a directory" : strerror(err));
-	}
-	if ((f->root = high(r)) < 0 || !realpath(root, f->root_path)) {
-		int err = errno;
-		kvm_files_close(f);
-		return kvm_fail(HV_STATUS_HOST, "--root %s: %s", root, strerror(err));
-	}
-	/* The guest starts in its "/". */
-	if ((f->cwd = fcntl(f->root, F_DUPFD_CLOEXEC, 3)) < 0) {
-		int err = errno;
-		kvm_files_close(f);
-		return kvm_fail(HV_STATUS_HOST, "--root %s: %s", root, strerror(err));
-	}
-	/* Relative paths need the kernel to name directories under the root. */
-	char slash[2];
-	if (guest_path(f, f->root, slash, sizeof slash) < 0) {
-		kvm_files_close(f);
-		return kvm_fail(HV_STATUS_HOST, "--root %s: cannot find it through "
-				"/proc/self/fd (is /proc mounted?)", root);
-	}
-	for (int i = 0; i < 3; i++) {
-		int h = fcntl(i, F_DUPFD_CLOEXEC, 3);
-		if (h < 0 && errno == EBADF)
-			continue; /* exo's own is closed: so is the guest's */
-		if (h < 0) {
-			int err = errno;
-			kvm_files_close(f);
-			return kvm_fail(HV_STATUS_HOST, "descriptor %d: %s", i, strerror(err));
-		}
-		f->fd[i] = h;
-	}
-	return 0;
-}
-
-void kvm_files_close(struct kvm_files *f)
-{
-	for (unsigned i = 0; i < EXO_FWD_FDS; i++) {
-		if (f->fd[i] >= 0)
-			close(f->fd[i]);
-		f->fd[i] = -1;
-	}
-	if (f->cwd >= 0)
-		close(f->cwd);
-	if (f->root >= 0)
-		close(f->root);
-	f->root = f->cwd = -1;
 }
 
 /* --- paths --- */
@@ -351,7 +292,93 @@ static void name_close(struct name *n)
 	n->dir = -1;
 }
 
+/* --- the table's life --- */
+
+int kvm_files_open(struct kvm_files *f, const char *root)
+{
+	f->root = f->cwd = -1;
+	for (unsigned i = 0; i < EXO_FWD_FDS; i++)
+		f->fd[i] = -1;
+	memset(f->cloexec, 0, sizeof f->cloexec);
+	int r = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r < 0) {
+		int err = errno;
+		return kvm_fail(HV_STATUS_USAGE, "--root %s: %s", root,
+				err == ENOENT ? "no such directory" :
+				err == ENOTDIR ? "not a directory" : strerror(err));
+	}
+	if ((f->root = high(r)) < 0 || !realpath(root, f->root_path)) {
+		int err = errno;
+		kvm_files_close(f);
+		return kvm_fail(HV_STATUS_HOST, "--root %s: %s", root, strerror(err));
+	}
+	/* The guest starts in its "/". */
+	if ((f->cwd = fcntl(f->root, F_DUPFD_CLOEXEC, 3)) < 0) {
+		int err = errno;
+		kvm_files_close(f);
+		return kvm_fail(HV_STATUS_HOST, "--root %s: %s", root, strerror(err));
+	}
+	/* Confinement needs openat2 and faccessat2 (Linux 5.8): say so now
+	 * rather than fail every path the guest names. */
+	int probe = in_root(f, "/", O_PATH | O_DIRECTORY, 0), err = 0;
+	if (probe < 0)
+		err = -probe;
+	else {
+		if (syscall(SYS_faccessat2, probe, "", F_OK, AT_EMPTY_PATH) < 0)
+			err = errno;
+		close(probe);
+	}
+	if (err) {
+		kvm_files_close(f);
+		return kvm_fail(HV_STATUS_HOST, "--root %s: %s", root, err == ENOSYS ?
+				"cannot confine paths to it: no openat2 or "
+				"faccessat2 here (Linux 5.8 has both)" : strerror(err));
+	}
+	/* Relative paths need the kernel to name directories under the root. */
+	char slash[2];
+	if (guest_path(f, f->root, slash, sizeof slash) < 0) {
+		kvm_files_close(f);
+		return kvm_fail(HV_STATUS_HOST, "--root %s: cannot find it through "
+				"/proc/self/fd (is /proc mounted?)", root);
+	}
+	for (int i = 0; i < 3; i++) {
+		int h = fcntl(i, F_DUPFD_CLOEXEC, 3);
+		if (h < 0 && errno == EBADF)
+			continue; /* exo's own is closed: so is the guest's */
+		if (h < 0) {
+			err = errno;
+			kvm_files_close(f);
+			return kvm_fail(HV_STATUS_HOST, "descriptor %d: %s", i, strerror(err));
+		}
+		f->fd[i] = h;
+	}
+	return 0;
+}
+
+void kvm_files_close(struct kvm_files *f)
+{
+	for (unsigned i = 0; i < EXO_FWD_FDS; i++) {
+		if (f->fd[i] >= 0)
+			close(f->fd[i]);
+		f->fd[i] = -1;
+	}
+	if (f->cwd >= 0)
+		close(f->cwd);
+	if (f->root >= 0)
+		close(f->root);
+	f->root = f->cwd = -1;
+}
+
 /* --- calls on paths --- */
+
+/* A procfs under the root (--root / has one) is hv's own process: its
+ * /proc/self/mem is hv's memory, its links name hv's descriptors on the
+ * host. The guest opens nothing there but O_PATH and reads no link. */
+static int on_procfs(int h)
+{
+	struct statfs sf;
+	return fstatfs(h, &sf) < 0 || sf.f_type == PROC_SUPER_MAGIC;
+}
 
 static int64_t do_openat(struct kvm_files *f, const struct hv_fwd *c)
 {
@@ -371,13 +398,12 @@ static int64_t do_openat(struct kvm_files *f, const struct hv_fwd *c)
 	if (rc < 0)
 		return rc;
 	/* O_NOCTTY: a terminal under the root must not become exo's. */
-	int h = in_root(f, full, (uint64_t)flags | O_NOCTTY, mode);
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY;
+	int h = in_root(f, full, (uint64_t)flags, mode);
 	if (h < 0)
 		return h;
-	/* /proc under the root (--root / has one) is hv's own process:
-	 * /proc/self/mem would be hv's memory. No guest reads or writes it. */
-	struct statfs sf;
-	if (!(flags & O_PATH) && (fstatfs(h, &sf) < 0 || sf.f_type == PROC_SUPER_MAGIC)) {
+	if (!(flags & O_PATH) && on_procfs(h)) {
 		close(h);
 		return -EACCES;
 	}
@@ -464,10 +490,16 @@ static int64_t do_readlinkat(struct kvm_files *f, const struct hv_fwd *c)
 	if (c->len[2] == 0)
 		return -EINVAL;
 	/* readlinkat takes "" as the descriptor itself, without AT_EMPTY_PATH. */
-	int h = object(f, c->arg[0], c->ptr[1], 1, 0);
+	const char *path = c->ptr[1];
+	struct stat st;
+	int h = object(f, c->arg[0], path, 1, 0);
 	if (h < 0)
 		return h;
-	int64_t rc = sys(readlinkat(h, "", c->ptr[2], c->len[2]));
+	/* Not a symlink: Linux says EINVAL for a name (and ENOENT for "",
+	 * which is what readlinkat(h, "") says for any). */
+	int64_t rc = path[0] && fstatat(h, "", &st, AT_EMPTY_PATH) == 0 && !S_ISLNK(st.st_mode) ?
+		     -EINVAL : on_procfs(h) ? -EACCES :
+		     sys(readlinkat(h, "", c->ptr[2], c->len[2]));
 	close(h);
 	return rc;
 }
@@ -541,18 +573,13 @@ static int64_t chmod_object(const struct kvm_files *f, int h, mode_t mode)
 		return -errno;
 	int o;
 	if (S_ISDIR(st.st_mode))
-		o = openat(h, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	else if (S_ISREG(st.st_mode)) {
-		int rc = guest_path(f, h, path, sizeof path);
-		if (rc < 0)
-			return rc;
-		o = in_root(f, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
-		if (o < 0)
-			return o;
-	} else
+		o = (int)sys(openat(h, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	else if (!S_ISREG(st.st_mode))
 		return -EOPNOTSUPP;
+	else if ((o = guest_path(f, h, path, sizeof path)) == 0)
+		o = in_root(f, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
 	if (o < 0)
-		return -errno;
+		return o;
 	int64_t rc = fstat(o, &again) < 0 ? -errno :
 		     again.st_dev != st.st_dev || again.st_ino != st.st_ino ? -EAGAIN :
 		     sys(fchmod(o, mode));

@@ -9,6 +9,7 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+void *memchr(const void *s, int c, size_t n);
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
@@ -31,6 +32,15 @@ int memcmp(const void *a, const void *b, size_t n)
 		if (p[i] != q[i])
 			return p[i] < q[i] ? -1 : 1;
 	return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+	for (; n; n--, p++)
+		if (*p == (unsigned char)c)
+			return (void *)(uintptr_t)p;
+	return NULL;
 }
 
 size_t strlen(const char *s)

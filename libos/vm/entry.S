@@ -4,15 +4,19 @@
  * In ring-3 mode libos/vm installs vm_pf_entry as the #PF gate. A fault
  * from ring 0 goes on to guestlib's ordinary entry. A fault from ring 3 is
  * turned around in a few instructions: CR2 and the CPU frame are written
- * into a struct exo_trap_frame on the faulting stack, below its red zone,
- * and iretq resumes ring 3 at vm_upf_entry on that frame. There the
- * general registers join it, vm_user_fault dispatches it natively, and the
+ * into a struct exo_trap_frame at the top of the fault stack, and iretq
+ * resumes ring 3 at vm_upf_entry on that frame. There the general
+ * registers join it, vm_user_fault dispatches it natively, and the
  * faulting instruction is resumed without going back through ring 0.
- * Nothing is kept in a global slot, so a fault taken while the frame is
- * written (a stack page not yet mapped: a ring-0 fault, which guestlib's
- * path dispatches) or inside a handler nests cleanly. Ring 0 runs as
- * little as possible because on hosts that emulate guest ring 0 each
- * instruction there costs about 0.6 us.
+ *
+ * The fault stack is in the image, so it is always mapped: the library
+ * and its handlers never fault on their own stack. Running them on the
+ * faulting stack instead would let a handler's stack growth fault into
+ * the library while it is inside itself (taking a frame from its free
+ * list, say), and hand the same frame out twice. A fault taken on the
+ * fault stack (a handler touching protected memory) nests below the
+ * handler's frames. Ring 0 runs as little as possible because on hosts
+ * that emulate guest ring 0 each instruction there costs about 0.6 us.
  *
  * The same entry serves as the TLB gate: a ring-3 load from VM_GATE_VA
  * (never mapped) with rdi = va and rsi = pages flushes them (rsi = 0:
@@ -23,7 +27,12 @@
 #define SEL_UCODE 0x2b
 #define SEL_UDATA 0x23
 
+#define FAULT_STACK 32768
+
 	.bss
+	.balign 16
+fault_stack: .skip FAULT_STACK
+fault_stack_top:
 	.balign 8
 resume_rip: .skip 8	/* used only between restoring and jumping back */
 resume_rsp: .skip 8
@@ -37,23 +46,31 @@ vm_pf_entry:
 	movq	%cr2, %rax
 	cmpq	$VM_GATE_VA, %rax
 	je	gate
-	pushq	%rbx			/* the CPU frame is now at 16(%rsp) */
-	movq	48(%rsp), %rbx		/* the faulting RSP */
-	subq	$128, %rbx		/* its red zone */
-	andq	$-16, %rbx
+	pushq	%rbx
+	pushq	%rcx			/* the CPU frame is now at 24(%rsp) */
+	movq	56(%rsp), %rbx		/* the faulting RSP */
+	leaq	fault_stack(%rip), %rcx
+	cmpq	%rcx, %rbx
+	jb	1f
+	leaq	fault_stack_top(%rip), %rcx
+	cmpq	%rcx, %rbx
+	jb	2f			/* a handler's own fault: nest below it */
+1:	leaq	fault_stack_top(%rip), %rbx
+2:	andq	$-16, %rbx
 	subq	$FRAME, %rbx		/* the frame vm_upf_entry runs on */
-	movq	%rax, 176(%rbx)		/* CR2 (a fault here is a ring-0 one) */
-	movq	16(%rsp), %rax
-	movq	%rax, 128(%rbx)		/* error code */
+	movq	%rax, 176(%rbx)		/* CR2 */
 	movq	24(%rsp), %rax
+	movq	%rax, 128(%rbx)		/* error code */
+	movq	32(%rsp), %rax
 	movq	%rax, 136(%rbx)		/* RIP */
-	movq	40(%rsp), %rax
-	movq	%rax, 152(%rbx)		/* RFLAGS */
 	movq	48(%rsp), %rax
+	movq	%rax, 152(%rbx)		/* RFLAGS */
+	movq	56(%rsp), %rax
 	movq	%rax, 160(%rbx)		/* RSP */
-	movq	%rbx, 48(%rsp)		/* resume on the frame ... */
+	movq	%rbx, 56(%rsp)		/* resume on the frame ... */
 	leaq	vm_upf_entry(%rip), %rax
-	movq	%rax, 24(%rsp)		/* ... at vm_upf_entry */
+	movq	%rax, 32(%rsp)		/* ... at vm_upf_entry */
+	popq	%rcx
 	popq	%rbx
 	popq	%rax
 	addq	$8, %rsp		/* the error code */
@@ -74,7 +91,7 @@ gate:					/* the CPU frame is at 8(%rsp) */
 	addq	$3, (%rsp)		/* past the gate's load */
 	iretq
 
-/* Ring 3, on the frame vm_pf_entry began below the faulting stack. */
+/* Ring 3, on the frame vm_pf_entry began on the fault stack. */
 vm_upf_entry:
 	movq	%rax, 0(%rsp)
 	movq	%rbx, 8(%rsp)
@@ -96,6 +113,7 @@ vm_upf_entry:
 	movq	$SEL_UDATA, 168(%rsp)
 	movq	%rsp, %rdi
 	movq	176(%rsp), %rsi
+	cld				/* C wants DF clear; popfq restores the program's */
 	call	vm_user_fault		/* returns only to retry */
 	movq	136(%rsp), %rax
 	movq	%rax, resume_rip(%rip)

@@ -7,9 +7,9 @@
  * handlers run natively there. Either way: a fault in a demand-zero region
  * on a page not yet mapped gets a zero frame (a 2 MiB one in a huge
  * region); anything else goes to the region's handler, in the
- * application's ring. A fault with no region or handler, or one the
- * handler refuses, is reported to hv with the address, error code and
- * registers, which ends the guest.
+ * application's ring. A fault outside every region goes to the handler
+ * vm_set_unhandled names, if any. A fault no handler takes is reported to
+ * hv with the address, error code and registers, which ends the guest.
  */
 #include "vm_impl.h"
 
@@ -54,13 +54,24 @@ static int spurious(const struct exo_trap_frame *f, uint64_t addr)
 	return 1;
 }
 
+static vm_handler unhandled;
+static void *unhandled_arg;
+
+void vm_set_unhandled(vm_handler h, void *arg)
+{
+	unhandled = h;
+	unhandled_arg = arg;
+}
+
 /* 1 if the fault was dealt with and the instruction may be retried. */
 static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 {
 	struct vm_region *r = vm_region_find(addr);
 	vm_state.stats.faults++;
-	if (!r)
-		return 0;
+	if (!r) {
+		struct vm_fault vf = { addr, f->error_code, f->rip, f };
+		return unhandled && unhandled(&vf, unhandled_arg) == VM_RETRY;
+	}
 	if (!(f->error_code & VM_PF_PRESENT) && (r->flags & VM_DEMAND_ZERO)) {
 		int huge;
 		uint64_t *pte = vm_leaf(addr, &huge);

@@ -17,7 +17,7 @@ static unsigned ncached;
 
 static int refill(void)
 {
-	uint64_t vec[VM_BATCH];
+	static uint64_t vec[VM_BATCH]; /* in the image: handlers may run on any stack */
 	const struct exo_page *p = exo_page();
 	uint64_t room = p->mem_cap_frames - p->frames_owned;
 	uint32_t want = room < VM_BATCH ? (uint32_t)room : VM_BATCH;
@@ -48,7 +48,9 @@ void vm_frame_put(uint64_t frame)
 		return;
 	}
 	vm_state.stats.hv_calls++;
-	exo_frames_release(&frame, 1, 0); /* list full: give it back to hv */
+	static uint64_t one;
+	one = frame;
+	exo_frames_release(&one, 1, 0); /* list full: give it back to hv */
 }
 
 int vm_frames_huge(uint64_t *first)

@@ -82,6 +82,9 @@ uint64_t vm_probe_cycles(void);
 int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags,
 	      vm_handler h, void *arg);
 int vm_region_remove(uint64_t va);
+/* The handler for faults outside every region (a POSIX library's SIGSEGV);
+ * NULL: such faults are reported to hv and end the guest. */
+void vm_set_unhandled(vm_handler h, void *arg);
 
 /* map gives each page a zeroed frame from the local free list; unmap
  * returns them there (a MAP2 alias's frame is not freed: unmap aliases

@@ -20,10 +20,15 @@ int main(int argc, char **argv);
 /* The exo page (read-only). */
 const struct exo_page *exo_page(void);
 
-/* Guest-physical address of a guest virtual address in the image or the
- * direct map; EXO_GPA_NONE for any other address. */
+/* Guest-physical address of a guest virtual address: by subtraction in
+ * the image and the direct map, through the page tables elsewhere;
+ * EXO_GPA_NONE where nothing is mapped. hv reads a block or vector as one
+ * GPA range, so one outside the image and the direct map must lie within
+ * a page: exo_gpa_contiguous says whether p's whole region is contiguous.
+ * guestlib's own blocks are static, in the image. */
 #define EXO_GPA_NONE (~(uint64_t)0)
 uint64_t exo_gpa(const void *p);
+int exo_gpa_contiguous(const void *p);
 
 /* Where frame f is readable and writable through the direct map. */
 static inline void *exo_frame_ptr(uint64_t f)
