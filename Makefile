@@ -15,7 +15,8 @@ CC ?= cc
 KCONFIG := kconfig-conf
 
 PACKAGES := gcc make libc6-dev linux-libc-dev kconfig-frontends-nox \
-	libcriterion-dev util-linux \
+	libcriterion-dev util-linux musl-tools musl-dev \
+	dpkg-dev tcl file xz-utils bzip2 patch \
 	bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools
 
 WARN := -Wall -Wextra -Werror
@@ -42,13 +43,22 @@ GUEST_LIBS := $(LIBVM) $(GUESTLIB)
 SHIM_SRC := $(wildcard posix-shim/*.c posix-shim/*.S)
 SHIM := $(B)/posix-shim/shim
 
-APPS := $(notdir $(wildcard apps/*))
-APP_IMAGES := $(addprefix $(B)/apps/,$(APPS))
+# Apps that are ordinary Linux programs, built with musl and run under
+# posix-shim; every other app is a guestlib image.
+POSIX_APPS :=
+APPS := $(filter-out $(POSIX_APPS),$(notdir $(wildcard apps/*)))
+APP_IMAGES := $(addprefix $(B)/apps/,$(APPS)) $(addprefix $(B)/apps/,$(POSIX_APPS))
+MUSL_CC := musl-gcc
+MUSL_CFLAGS := -static -O2 $(WARN)
+# Test programs for posix-shim: plain C, built with musl, run natively and
+# under exo by the harnesses in tests/posix/.
+POSIX_PROGS := $(patsubst tests/posix/progs/%.c,$(B)/tests/posix/progs/%,$(wildcard tests/posix/progs/*.c))
 TEST_IMAGES := $(patsubst tests/guest/images/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/images/*.c))
 
 UNIT_TESTS := $(patsubst tests/core/%.c,$(B)/tests/core/%,$(filter-out tests/core/fake_plat.c,$(wildcard tests/core/*.c))) \
 	$(patsubst tests/kvm/%.c,$(B)/tests/kvm/%,$(wildcard tests/kvm/*.c))
-GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/*.c))
+GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/*.c)) \
+	$(patsubst tests/posix/%.c,$(B)/tests/posix/%,$(wildcard tests/posix/*.c))
 
 .PHONY: all deps check demo test bench bochs qemu defconfig olddefconfig menuconfig clean
 .DELETE_ON_ERROR:
@@ -57,7 +67,7 @@ GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/gu
 -include .config
 PLATFORMS := $(if $(CONFIG_PLATFORM_KVM),$(B)/exo) $(if $(CONFIG_PLATFORM_METAL),$(B)/metal/exo-metal)
 
-all: $(PLATFORMS) $(SHIM) $(APP_IMAGES) $(TEST_IMAGES)
+all: $(PLATFORMS) $(SHIM) $(APP_IMAGES) $(TEST_IMAGES) $(POSIX_PROGS)
 
 # --- configuration ---
 
@@ -131,6 +141,15 @@ $(1): $(2) $(GUEST_LIBS) guestlib/guest.ld $(wildcard guestlib/include/exo/*.h l
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(GUEST_CFLAGS) $$(GUEST_LDFLAGS) -o $$@ $(2) $$(GUEST_LIBS)
 endef
+$(foreach a,$(POSIX_APPS),$(eval $(B)/apps/$(a): $(wildcard apps/$(a)/*.c apps/$(a)/*.h)))
+$(addprefix $(B)/apps/,$(POSIX_APPS)):
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/tests/posix/progs/%: tests/posix/progs/%.c $(wildcard tests/posix/progs/*.h)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -o $@ $<
+
 # Files named *_linux.c are the native-Linux side of an app (benchmarks).
 $(foreach a,$(APPS),$(eval $(call guest_image,$(B)/apps/$(a),$(filter-out %_linux.c,$(wildcard apps/$(a)/*.c)))))
 $(foreach t,$(TEST_IMAGES),$(eval $(call guest_image,$(t),tests/guest/images/$(notdir $(t)).c)))
@@ -143,11 +162,15 @@ $(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H)
 
 $(B)/tests/kvm/%: tests/kvm/%.c $(KVM_SRC) $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/report.c -lcriterion
+	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/report.c -lcriterion
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< -lcriterion
+
+$(B)/tests/posix/%: tests/posix/%.c tests/guest/harness.h $(wildcard tests/posix/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/guest -o $@ $< -lcriterion
 
 $(B)/tests/metal/test_caps: tests/metal/test_caps.c hv/metal/caps.c hv/metal/caps.h
 	@mkdir -p $(dir $@)

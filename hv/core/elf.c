@@ -102,7 +102,9 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		    end <= len && has_exo_note(buf, ph.offset, ph.filesz))
 			img->kind = HV_IMAGE_GUEST;
 	}
-	if (img->kind == HV_IMAGE_GUEST ? eh.type != ET_EXEC : dynamic && !img->pie)
+	if (img->kind == HV_IMAGE_GUEST && eh.type != ET_EXEC)
+		return fail(why, "not a static executable: a guest image must be ET_EXEC");
+	if (dynamic && !img->pie)
 		return fail(why, "not a static executable (has a dynamic section)");
 	int entry_ok = 0;
 	for (unsigned i = 0; i < eh.phnum; i++) {
@@ -115,12 +117,11 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 			return fail(why, "segment has more file data than memory (filesz > memsz)");
 		if (__builtin_add_overflow(ph.offset, ph.filesz, &fend) || fend > len)
 			return fail(why, "segment data beyond the end of the file");
-		if (__builtin_add_overflow(ph.vaddr, ph.memsz, &vend) ||
-		    vend > UINT64_MAX - EXO_PAGE_SIZE + 1)
-			return fail(why, "segment address overflows");
-		if (img->kind == HV_IMAGE_GUEST && ph.vaddr < EXO_IMAGE_MIN)
+		int wraps = __builtin_add_overflow(ph.vaddr, ph.memsz, &vend) ||
+			    vend > UINT64_MAX - EXO_PAGE_SIZE + 1;
+		if (img->kind == HV_IMAGE_GUEST && (wraps || ph.vaddr < EXO_IMAGE_MIN))
 			return fail(why, "segment outside the guest image window (link guests with guestlib)");
-		if (img->kind == HV_IMAGE_PROGRAM && vend > EXO_PROGRAM_MAX)
+		if (img->kind == HV_IMAGE_PROGRAM && (wraps || vend > EXO_PROGRAM_MAX))
 			return fail(why, "segment outside the lower half (not a user-space program)");
 		if (img->nsegs == HV_SEGS_MAX)
 			return fail(why, "too many loadable segments");

@@ -170,6 +170,9 @@ static int64_t prepare(const struct hv_guest *g, const struct fwd_desc *d,
 	*c = (struct hv_fwd){ .nr = d->nr };
 	if (d->nr == EXO_FWD_IOCTL && in->arg[1] != TCGETS && in->arg[1] != TIOCGWINSZ)
 		return -EXO_FWD_ENOTTY; /* the only requests hv forwards */
+	if ((d->nr == EXO_FWD_CLOCK_GETTIME || d->nr == EXO_FWD_CLOCK_GETRES ||
+	     d->nr == EXO_FWD_CLOCK_NANOSLEEP) && (int64_t)in->arg[0] < 0)
+		return -EXO_FWD_EINVAL; /* CPU clocks of other host processes */
 	for (unsigned i = 0; i < 6; i++) {
 		unsigned kind = d->kind[i];
 		uint16_t size = d->aux[i];
@@ -247,7 +250,9 @@ static int64_t forward_one(struct hv_guest *g, const struct exo_fwd *in)
 		return rc;
 	g->stats.forwarded++;
 	rc = hv_plat_forward(g, &c);
-	if (rc >= 0)
+	/* An interrupted sleep still reports the time it had left. */
+	if (rc >= 0 || (rc == -EXO_FWD_EINTR && (d->nr == EXO_FWD_NANOSLEEP ||
+						 d->nr == EXO_FWD_CLOCK_NANOSLEEP)))
 		finish(g, d, in, &c);
 	return rc;
 }

@@ -175,6 +175,8 @@ int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
 	unsigned np = 0;
 	fg->forwards++;
 	fg->fwd = *c;
+	if (fg->fwd_scribble_gpa) /* a guest changing what it passed */
+		memset(g->pool->host + fg->fwd_scribble_gpa, 'X', 64);
 	for (unsigned i = 0; i < 6; i++)
 		if (c->ptr[i] && (c->nr == EXO_FWD_OPENAT ? i == 1 : 0) && np < 2)
 			snprintf(fg->fwd_path[np++], EXO_FWD_PATH_MAX, "%s", (const char *)c->ptr[i]);

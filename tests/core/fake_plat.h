@@ -49,6 +49,8 @@ struct fake_guest {
 	struct hv_fwd fwd;                    /* the last one, as checked */
 	char fwd_path[2][EXO_FWD_PATH_MAX];   /* its paths, copied */
 	int64_t fwd_ret;                      /* what the next call returns */
+	uint64_t fwd_scribble_gpa;            /* if set, the guest's bytes here
+						 change while the call runs */
 };
 
 /* A zeroed pool of nframes frames; aborts if memory runs out. */

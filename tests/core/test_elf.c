@@ -23,7 +23,14 @@ static uint8_t file[FILE_BYTES];
 static Elf64_Ehdr *eh;
 static Elf64_Phdr *ph; /* MAX_PH slots right after the header */
 
-/* Two PT_LOADs and a PT_GNU_STACK: text r-x at TEXT_VA (file 0x1000,
+/* guestlib's note, as the linker places it (file 0x1800). */
+static const struct {
+	uint32_t namesz, descsz, type;
+	char name[4];
+	uint32_t version;
+} note = { 4, 4, EXO_NOTE_TYPE, EXO_NOTE_NAME, EXO_ABI_VERSION };
+
+/* Two PT_LOADs and guestlib's PT_NOTE: text r-x at TEXT_VA (file 0x1000,
  * 0x20 bytes), data rw- at DATA_VA (file 0x2000, 0x10 bytes, 0x2000 in
  * memory: the rest is bss). */
 static void setup(void)
@@ -49,7 +56,9 @@ static void setup(void)
 	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x2000,
 			      .p_vaddr = DATA_VA, .p_paddr = DATA_VA, .p_filesz = 0x10,
 			      .p_memsz = 0x2000, .p_align = 0x1000 };
-	ph[2] = (Elf64_Phdr){ .p_type = PT_GNU_STACK, .p_flags = PF_R | PF_W };
+	ph[2] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = 0x1800,
+			      .p_filesz = sizeof note, .p_align = 4 };
+	memcpy(file + 0x1800, &note, sizeof note);
 	memset(file + 0x1000, 0x90, 0x20);
 	memset(file + 0x2000, 0x11, 0x10);
 }
@@ -120,7 +129,8 @@ Test(elf, empty_load_segments_are_ignored)
 {
 	struct hv_image img;
 	const char *why;
-	ph[2] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_vaddr = 0x1000, .p_offset = UINT64_MAX };
+	eh->e_phnum = 4;
+	ph[3] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_vaddr = 0x1000, .p_offset = UINT64_MAX };
 	cr_assert_eq(parse(FILE_BYTES, &img, &why), 0, "refused: %s", why ? why : "?");
 	cr_assert_eq(img.nsegs, 2);
 }
@@ -129,14 +139,14 @@ Test(elf, sixteen_load_segments_are_accepted)
 {
 	struct hv_image img;
 	const char *why;
-	eh->e_phnum = HV_SEGS_MAX;
-	for (unsigned i = 2; i < HV_SEGS_MAX; i++) {
+	eh->e_phnum = HV_SEGS_MAX + 1; /* and the note, ph[2] */
+	for (unsigned i = 3; i <= HV_SEGS_MAX; i++) {
 		ph[i] = ph[1];
 		ph[i].p_vaddr = DATA_VA + 0x2000 * i;
 	}
 	cr_assert_eq(parse(FILE_BYTES, &img, &why), 0, "refused: %s", why ? why : "?");
 	cr_assert_eq(img.nsegs, HV_SEGS_MAX);
-	cr_assert_eq(img.hi, DATA_VA + 0x2000 * HV_SEGS_MAX);
+	cr_assert_eq(img.hi, DATA_VA + 0x2000 * HV_SEGS_MAX + 0x2000);
 }
 
 /* --- refused: the header --- */
@@ -293,8 +303,8 @@ Test(elf, segment_reaching_the_last_page_of_the_address_space_is_refused)
 
 Test(elf, more_load_segments_than_hv_keeps_are_refused)
 {
-	eh->e_phnum = HV_SEGS_MAX + 1;
-	for (unsigned i = 2; i < HV_SEGS_MAX + 1; i++) {
+	eh->e_phnum = HV_SEGS_MAX + 2; /* and the note, ph[2] */
+	for (unsigned i = 3; i < HV_SEGS_MAX + 2; i++) {
 		ph[i] = ph[1];
 		ph[i].p_vaddr = DATA_VA + 0x2000 * i;
 	}
@@ -324,4 +334,70 @@ Test(elf, entry_outside_executable_segments_is_refused)
 	assert_refused(FILE_BYTES, "entry");
 	eh->e_entry = 0;
 	assert_refused(FILE_BYTES, "entry");
+}
+
+/* --- programs: no guestlib note --- */
+
+/* The same two segments, in the lower half, without the note. */
+static void as_program(void)
+{
+	eh->e_phnum = 2;
+	eh->e_entry = 0x401010;
+	ph[0].p_vaddr = ph[0].p_paddr = 0x401000;
+	ph[1].p_vaddr = ph[1].p_paddr = 0x402000;
+}
+
+Test(elf, image_with_guestlibs_note_is_a_guest_image)
+{
+	struct hv_image img;
+	const char *why;
+	cr_assert_eq(parse(FILE_BYTES, &img, &why), 0, "refused: %s", why ? why : "?");
+	cr_assert_eq(img.kind, HV_IMAGE_GUEST);
+}
+
+Test(elf, static_executable_without_the_note_is_a_program)
+{
+	struct hv_image img;
+	const char *why;
+	as_program();
+	cr_assert_eq(parse(FILE_BYTES, &img, &why), 0, "refused: %s", why ? why : "?");
+	cr_assert_eq(img.kind, HV_IMAGE_PROGRAM);
+	cr_assert_eq(img.pie, 0);
+	cr_assert_eq(img.entry, 0x401010);
+}
+
+Test(elf, static_pie_is_a_program)
+{
+	struct hv_image img;
+	const char *why;
+	as_program();
+	eh->e_type = ET_DYN;
+	eh->e_phnum = 3;
+	ph[2] = (Elf64_Phdr){ .p_type = PT_DYNAMIC, .p_offset = 0x100, .p_filesz = 8 };
+	cr_assert_eq(parse(FILE_BYTES, &img, &why), 0, "refused: %s", why ? why : "?");
+	cr_assert_eq(img.kind, HV_IMAGE_PROGRAM);
+	cr_assert_eq(img.pie, 1);
+}
+
+Test(elf, dynamically_linked_program_is_refused_with_advice_to_link_statically)
+{
+	as_program();
+	eh->e_phnum = 3;
+	ph[2] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = 0x100, .p_filesz = 8 };
+	assert_refused(FILE_BYTES, "-static");
+	eh->e_type = ET_DYN;
+	assert_refused(FILE_BYTES, "dynamically linked");
+}
+
+Test(elf, program_segment_in_the_upper_half_is_refused)
+{
+	as_program();
+	ph[1].p_vaddr = EXO_PROGRAM_MAX - 0x1000;
+	assert_refused(FILE_BYTES, "lower half");
+}
+
+Test(elf, guest_image_below_the_image_window_is_refused_even_with_the_note)
+{
+	ph[1].p_vaddr = 0x402000;
+	assert_refused(FILE_BYTES, "image window");
 }

@@ -168,6 +168,7 @@ struct exo_hc_forward {
 #define EXO_FWD_FACCESSAT2 439
 
 /* The Linux errno values hv itself returns for forwarded calls. */
+#define EXO_FWD_EINTR 4
 #define EXO_FWD_E2BIG 7
 #define EXO_FWD_EBADF 9
 #define EXO_FWD_EFAULT 14
