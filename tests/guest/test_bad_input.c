@@ -120,25 +120,26 @@ Test(bad_image, aarch64_is_not_x86_64)
 	bad_image(&e, sizeof e, "not an x86-64 executable");
 }
 
-Test(bad_image, position_independent_host_program_is_not_static)
+Test(bad_image, dynamically_linked_host_program_is_refused_with_advice)
 {
 	struct exo_result r;
 	exo_run(&r, "run", "/bin/true", NULL);
 	cr_assert_eq(r.status, 126, "%s", r.err);
-	assert_one_line_error(&r, "/bin/true: not a static executable");
+	assert_one_line_error(&r, "/bin/true: dynamically linked: exo runs static executables "
+			      "(link it with -static, e.g. musl-gcc -static)");
 }
 
-Test(bad_image, program_with_an_interpreter_is_not_static)
-{
-	struct elf e = elf(0xffffffff80100000ull);
-	e.p_type = 3; /* PT_INTERP */
-	bad_image(&e, sizeof e, "not a static executable (has a dynamic loader)");
-}
-
-Test(bad_image, linux_program_linked_low_is_outside_the_image_window)
+Test(bad_image, program_with_an_interpreter_is_dynamically_linked)
 {
 	struct elf e = elf(0x400000);
-	bad_image(&e, sizeof e, "segment outside the guest image window");
+	e.p_type = 3; /* PT_INTERP */
+	bad_image(&e, sizeof e, "dynamically linked: exo runs static executables");
+}
+
+Test(bad_image, program_reaching_into_the_upper_half_is_refused)
+{
+	struct elf e = elf(0x7fffffffff80ull); /* its end crosses into the upper half */
+	bad_image(&e, sizeof e, "segment outside the lower half (not a user-space program)");
 }
 
 Test(bad_image, segment_beyond_the_end_of_the_file)
