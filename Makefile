@@ -45,7 +45,7 @@ SHIM := $(B)/posix-shim/shim
 
 # Apps that are ordinary Linux programs, built with musl and run under
 # posix-shim; every other app is a guestlib image.
-POSIX_APPS :=
+POSIX_APPS := syscalls
 APPS := $(filter-out $(POSIX_APPS),$(notdir $(wildcard apps/*)))
 APP_IMAGES := $(addprefix $(B)/apps/,$(APPS)) $(addprefix $(B)/apps/,$(POSIX_APPS))
 MUSL_CC := musl-gcc
@@ -60,7 +60,8 @@ UNIT_TESTS := $(patsubst tests/core/%.c,$(B)/tests/core/%,$(filter-out tests/cor
 GUEST_TESTS := $(patsubst tests/guest/%.c,$(B)/tests/guest/%,$(wildcard tests/guest/*.c)) \
 	$(patsubst tests/posix/%.c,$(B)/tests/posix/%,$(wildcard tests/posix/*.c))
 
-.PHONY: all deps check demo test bench bochs qemu defconfig olddefconfig menuconfig clean
+.PHONY: all deps check demo test bench bochs qemu defconfig olddefconfig menuconfig clean \
+	docs-calls check-docs programs
 .DELETE_ON_ERROR:
 
 # The platforms Kconfig selects, and the tests that go with each.
@@ -186,6 +187,32 @@ RUN_TESTS := $(UNIT_TESTS) $(if $(CONFIG_PLATFORM_KVM),$(GUEST_TESTS)) \
 
 test: all $(RUN_TESTS) $(if $(CONFIG_PLATFORM_METAL),$(B)/metal/bochs.out $(B)/metal/bochs-novmx.out)
 	@set -e; for t in $(RUN_TESTS); do echo "== $$t"; $$t --jobs 2; done
+	@$(MAKE) --no-print-directory check-docs
+	$(if $(CONFIG_PLATFORM_KVM),@$(MAKE) --no-print-directory programs)
+
+# The table of calls in docs/posix-shim.md comes from posix-shim/calls.h.
+CALLS_TABLE = awk -f posix-shim/calls-table.awk posix-shim/calls.h
+docs-calls:
+	@{ sed '/^<!-- BEGIN CALLS/q' docs/posix-shim.md; $(CALLS_TABLE); \
+	   sed -n '/^<!-- END CALLS/,$$p' docs/posix-shim.md; } > docs/posix-shim.md.tmp
+	@mv docs/posix-shim.md.tmp docs/posix-shim.md
+
+check-docs:
+	@mkdir -p $(B)
+	@sed -n '/^<!-- BEGIN CALLS/,/^<!-- END CALLS/p' docs/posix-shim.md | sed '1d;$$d' > $(B)/docs-calls.doc
+	@$(CALLS_TABLE) > $(B)/docs-calls.want
+	@diff -u $(B)/docs-calls.want $(B)/docs-calls.doc > $(B)/docs-calls.diff || { \
+		echo "docs/posix-shim.md's table of calls differs from posix-shim/calls.h" \
+		     "(run make docs-calls):"; cut -c1-160 $(B)/docs-calls.diff | head -12; exit 1; }
+	@echo "check-docs: docs/posix-shim.md matches posix-shim/calls.h"
+
+# Real programs nobody here wrote (lua, bzip2, sqlite3), fetched as source
+# from Debian's archive, built static with musl, run natively and under
+# exo with the same inputs: stdout, files written and exit status must
+# match (tests/programs/run.sh).
+programs: $(B)/exo $(SHIM)
+	bash tests/programs/build.sh $(B)
+	bash tests/programs/run.sh $(B) $(B)/exo run
 
 check:
 	$(MAKE) deps
