@@ -73,6 +73,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	shim_ring3 = vm_ring() == VM_RING_3;
+	if (!shim_ring3)
+		shim_trap_ring0();
 	if (shim_mem_init() < 0) {
 		shim_notice("posix-shim: cannot claim the lower half for the program");
 		return 1;

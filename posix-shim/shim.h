@@ -111,6 +111,10 @@ void shim_syscall(struct exo_trap_frame *f);
 /* The name of call nr, for messages. */
 const char *shim_call_name(uint64_t nr);
 
+/* exocall.c: exo calls, numbers [EXO_CALL_BASE, EXO_CALL_END) of
+ * include/exo/exocall.h. 1 with *ret set if nr is in that range, else 0. */
+int shim_exocall(uint64_t nr, struct shim_call *c, int64_t *ret);
+
 /* uaccess.c: the program's memory, checked against its map and page
  * tables. 0 or -EFAULT. */
 int shim_copy_in(void *dst, uint64_t uva, uint64_t n);
@@ -182,6 +186,7 @@ void shim_fpu_restore(const void *area);
 
 /* trap.c */
 void shim_trap_init(void);
+void shim_trap_ring0(void);
 extern struct exo_trap_frame shim_upcall_frame;
 extern uint64_t shim_upcall_cr2;
 void shim_trap_upcall(void);

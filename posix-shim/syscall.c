@@ -58,7 +58,7 @@ void shim_syscall(struct exo_trap_frame *f)
 	int64_t ret;
 	if (nr < sizeof calls / sizeof calls[0] && calls[nr]) {
 		ret = calls[nr](&c);
-	} else {
+	} else if (!shim_exocall(nr, &c, &ret)) { /* exo's own calls: exocall.c */
 		unsupported(nr);
 		ret = -ENOSYS;
 	}

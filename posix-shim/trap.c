@@ -106,3 +106,15 @@ void shim_trap_init(void)
 	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
 		exo_trap_set(vectors[i], program_trap);
 }
+
+/* Dune mode: the program's exceptions arrive on its own stack, where the
+ * CPU's frame would land in the program's red zone (and, for a fault on a
+ * stack page not yet mapped, fault again). They go to guestlib's
+ * exception stack instead; the handlers there touch only the image and
+ * the direct map, so they do not fault into each other. */
+void shim_trap_ring0(void)
+{
+	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 11, 12, 13, 14, 16, 17, 19 };
+	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
+		exo_idt_ist(vectors[i], 1);
+}

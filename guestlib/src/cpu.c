@@ -45,6 +45,7 @@ static uint64_t gdt[8] = {
 static struct tss tss;
 static struct gate idt[32];
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
+static uint8_t ist_stack[16384] __attribute__((aligned(16)));
 uint8_t exo_kernel_stack[16384] __attribute__((aligned(16)));
 
 extern const uint64_t exo_vectors[32];
@@ -65,11 +66,18 @@ void exo_idt_set(unsigned vector, void (*entry)(void))
 		set_gate(vector, entry ? (uint64_t)(uintptr_t)entry : exo_vectors[vector]);
 }
 
+void exo_idt_ist(unsigned vector, int on)
+{
+	if (vector < 32 && vector != 8)
+		idt[vector].ist = on ? 2 : 0;
+}
+
 void exo_cpu_init(void)
 {
 	uint64_t base = (uint64_t)(uintptr_t)&tss;
 	tss.rsp[0] = (uint64_t)(uintptr_t)(exo_kernel_stack + sizeof exo_kernel_stack);
 	tss.ist[0] = (uint64_t)(uintptr_t)(df_stack + sizeof df_stack);
+	tss.ist[1] = (uint64_t)(uintptr_t)(ist_stack + sizeof ist_stack);
 	tss.iomap_base = sizeof tss;
 	gdt[6] = (sizeof tss - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 (((base >> 24) & 0xff) << 56);

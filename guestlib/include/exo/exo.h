@@ -67,6 +67,13 @@ void exo_trap_set(unsigned vector, exo_trap_handler h);
  * stub for a vector is exo_vector_N, where a stub may pass on what it
  * does not handle. */
 void exo_idt_set(unsigned vector, void (*entry)(void));
+/* Take vector on an exception stack of guestlib's (IST) rather than the
+ * interrupted one, or stop doing so. For ring-0 application code that
+ * keeps data below its stack pointer (the x86-64 ABI's red zone), which
+ * the CPU's exception frame would overwrite, and whose stack may not be
+ * mapped yet. One stack for all such vectors: their handlers must not
+ * fault into each other. */
+void exo_idt_ist(unsigned vector, int on);
 /* Report an exception to hv, which ends the guest. */
 __attribute__((noreturn)) void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2);
 
