@@ -233,6 +233,56 @@ demo:
 	@for r in $(DEMO_RUNS); do echo; echo "\$$ $(B)/exo run $$r"; \
 		$(B)/exo run $$r; echo "[exit status $$?]"; done
 
+# --- exo-cc: POSIX programs that also call exo's library OSes ---
+#
+# build/exo-cc is musl-gcc plus -static, -Iinclude (<exo/vm.h>) and, when
+# it links, build/lib/libexo.a: the program side of the exo calls
+# (include/exo/exocall.h), which posix-shim serves (posix-shim/exocall.c).
+# It is generated from posix-shim/lib/exo-cc.in with this tree's absolute
+# paths. tests/exocc/: vmapi.c, built with it, and test_exocc.c, which
+# runs it on exo and natively.
+
+EXO_MUSL_CC = $(or $(MUSL_CC),musl-gcc)
+LIBEXO_SRC := $(wildcard posix-shim/lib/*.c)
+LIBEXO_OBJ := $(patsubst posix-shim/lib/%.c,$(B)/lib/exo/%.o,$(LIBEXO_SRC))
+LIBEXO := $(B)/lib/libexo.a
+EXO_CC := $(B)/exo-cc
+EXO_SPECS := $(B)/lib/exo.specs
+EXOCC_PROGS := $(B)/tests/exocc/vmapi
+EXOCC_TESTS := $(B)/tests/exocc/test_exocc
+
+all: $(EXO_CC) $(EXOCC_PROGS)
+$(SHIM): $(wildcard include/exo/*.h)
+
+$(B)/lib/exo/%.o: posix-shim/lib/%.c $(wildcard include/exo/*.h)
+	@mkdir -p $(dir $@)
+	$(EXO_MUSL_CC) -std=gnu11 -O2 -g $(WARN) -Iinclude -c -o $@ $<
+
+$(LIBEXO): $(LIBEXO_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(EXO_SPECS): posix-shim/lib/exo.specs.in
+	@mkdir -p $(dir $@)
+	sed 's|@LIBEXO@|$(abspath $(LIBEXO))|g' $< > $@
+
+$(EXO_CC): posix-shim/lib/exo-cc.in $(LIBEXO) $(EXO_SPECS)
+	sed -e 's|@INCLUDE@|$(abspath include)|g' -e 's|@SPECS@|$(abspath $(EXO_SPECS))|g' \
+		-e 's|@LIBEXO@|$(abspath $(LIBEXO))|g' -e 's|@MUSL_CC@|$(EXO_MUSL_CC)|g' $< > $@.tmp
+	chmod +x $@.tmp
+	mv $@.tmp $@
+
+$(EXOCC_PROGS): $(B)/tests/exocc/%: tests/exocc/%.c $(EXO_CC) $(LIBEXO) $(wildcard include/exo/*.h)
+	@mkdir -p $(dir $@)
+	$(EXO_CC) -O2 $(WARN) -o $@ $<
+
+$(EXOCC_TESTS): $(B)/tests/exocc/%: tests/exocc/%.c tests/guest/harness.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/guest -o $@ $< -lcriterion
+
+RUN_TESTS += $(if $(CONFIG_PLATFORM_KVM),$(EXOCC_TESTS))
+test: $(if $(CONFIG_PLATFORM_KVM),$(EXOCC_TESTS))
+
 # --- hv/metal: exo's own VMX root, booted from a GRUB ISO ---
 
 METAL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include \
@@ -253,9 +303,20 @@ $(B)/metal/exo-metal: $(METAL_OBJ) hv/metal/metal.ld
 	$(CC) -nostdlib -static -no-pie -Wl,-T,hv/metal/metal.ld -Wl,-z,max-page-size=4096 \
 		-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -o $@ $(METAL_OBJ)
 
+# Compute-only Linux programs for hv/metal (tests/metal/progs/): plain C,
+# static musl, run natively and, under posix-shim, on metal.
+METAL_PROGS := $(patsubst tests/metal/progs/%.c,$(B)/tests/metal/progs/%,$(wildcard tests/metal/progs/*.c))
+
+$(B)/tests/metal/progs/%: tests/metal/progs/%.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 $(WARN) -o $@ $<
+
+# The images hv/metal/guests.list names (posix-shim's among them).
+METAL_IMAGES := $(sort $(shell sed -e '/^\#/d' -e '/^ *$$/d' -e 's/ .*//' hv/metal/guests.list))
+
 # A GRUB ISO: hv/metal as the multiboot2 kernel, each line of
 # hv/metal/guests.list a module (the image, then its command line).
-$(B)/metal/exo-metal.iso: $(B)/metal/exo-metal hv/metal/guests.list $(APP_IMAGES) $(TEST_IMAGES) $(B)/tests/core/test_frames
+$(B)/metal/exo-metal.iso: $(B)/metal/exo-metal hv/metal/guests.list $(METAL_IMAGES)
 	rm -rf $(B)/metal/iso && mkdir -p $(B)/metal/iso/boot/grub
 	cp $(B)/metal/exo-metal $(B)/metal/iso/boot/
 	{ echo 'set timeout=0'; echo 'menuentry "exo hv/metal" {'; \
@@ -281,7 +342,7 @@ $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out: $(B)/metal/exo-metal.iso hv/met
 		< /dev/null > $@.tmp 2>&1; echo $$? > $(basename $@).status
 	mv $@.tmp $@
 
-bochs: $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out $(B)/tests/metal/test_bochs
+bochs: $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out $(B)/tests/metal/test_bochs $(METAL_PROGS)
 	$(B)/tests/metal/test_bochs
 
 # A laptop with nested VT-x: the same ISO under QEMU/KVM. Exit status 1

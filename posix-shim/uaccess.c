@@ -5,7 +5,9 @@
  * it names is checked against the map (populated first if the map allows
  * the access, as a fault would) and then reached through hv's direct map
  * of frames, so a bad pointer is -EFAULT to the program and never a fault
- * in the shim, and a read-only page cannot be written through a call.
+ * in the shim, and a read-only page cannot be written through a call. The
+ * page's accessed and dirty bits are set as the CPU would have set them,
+ * so DIRTY (a collector's write barrier) sees what a call wrote.
  */
 #include "shim.h"
 
@@ -35,6 +37,7 @@ static int copy(uint64_t uva, uint8_t *buf, uint64_t n, unsigned access)
 			memcpy(p, buf, chunk);
 		else
 			memcpy(buf, p, chunk);
+		vm_touch(uva, access & VMA_WRITE); /* as if the program had */
 		uva += chunk, buf += chunk, n -= chunk;
 	}
 	return 0;

@@ -156,3 +156,11 @@ int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot)
 		*prot = VM_R | (*pte & PTE_W ? VM_W : 0) | (*pte & PTE_NX ? 0 : VM_X);
 	return 1;
 }
+
+void vm_touch(uint64_t va, int write)
+{
+	int huge;
+	uint64_t *pte = vm_leaf(va, &huge);
+	if (pte && (*pte & PTE_P))
+		*pte |= PTE_A | (write ? PTE_D : 0);
+}

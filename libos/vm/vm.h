@@ -104,6 +104,10 @@ int vm_move(uint64_t from, uint64_t to, uint64_t npages);
 /* 1 and the GPA and current protection (0 for no access) of va if it is
  * mapped, else 0. */
 int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot);
+/* Set va's accessed bit (and dirty bit, for a write), as the CPU would:
+ * for a library OS that reads or writes a page through the direct map on
+ * the application's behalf, so DIRTY and the clock still see it. */
+void vm_touch(uint64_t va, int write);
 
 /* The Appel-Li primitives. TRAP is vm_region's handler (or vm_trap).
  * PROT1/PROTN lower protection to prot; UNPROT raises it back to the
