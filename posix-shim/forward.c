@@ -18,14 +18,6 @@ uint8_t shim_stage[STRUCTS_AT + 4096] __attribute__((aligned(4096)));
 #define IOV_MAX 1024
 #define F_DUPFD 0
 #define F_GETFD 1
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
 #define TERMIOS_BYTES 36
 #define FLOCK_BYTES 32
 
@@ -297,8 +289,8 @@ int64_t sys_fcntl(struct shim_call *c)
 {
 	uint64_t cmd = c->a[1];
 	switch (cmd) {
-	case F_GETLK: case F_SETLK: case F_SETLKW:
-	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+	case EXO_FWD_F_GETLK: case EXO_FWD_F_SETLK: case EXO_FWD_F_SETLKW:
+	case EXO_FWD_F_OFD_GETLK: case EXO_FWD_F_OFD_SETLK: case EXO_FWD_F_OFD_SETLKW: {
 		uint64_t gpa;
 		void *s = shim_stage_struct(&gpa);
 		if (shim_copy_in(s, c->a[2], FLOCK_BYTES) < 0 ||
@@ -316,9 +308,9 @@ int64_t sys_fcntl(struct shim_call *c)
 int64_t sys_ioctl(struct shim_call *c)
 {
 	uint64_t a[6] = { c->a[0], c->a[1] };
-	if (c->a[1] == TCGETS)
+	if (c->a[1] == EXO_FWD_TCGETS)
 		return shim_fwd_out(EXO_FWD_IOCTL, a, 2, c->a[2], TERMIOS_BYTES);
-	if (c->a[1] == TIOCGWINSZ)
+	if (c->a[1] == EXO_FWD_TIOCGWINSZ)
 		return shim_fwd_out(EXO_FWD_IOCTL, a, 2, c->a[2], 8);
 	return -ENOTTY; /* the only requests hv runs; it refuses others too */
 }

@@ -44,14 +44,6 @@ struct fwd_desc {
 #define WINSIZE_BYTES 8
 #define STRUCT_MAX UTSNAME_BYTES
 
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
 
 #define K(...) { __VA_ARGS__ }
 static const struct fwd_desc calls[] = {
@@ -150,12 +142,12 @@ static int64_t copy_path(const struct hv_guest *g, uint64_t gpa, char *dst)
 static unsigned variable_kind(unsigned kind, const struct exo_fwd *in, uint16_t *size)
 {
 	if (kind == A_IOCTL) {
-		*size = in->arg[1] == TCGETS ? TERMIOS_BYTES : WINSIZE_BYTES;
+		*size = in->arg[1] == EXO_FWD_TCGETS ? TERMIOS_BYTES : WINSIZE_BYTES;
 		return A_OUT;
 	}
 	switch (in->arg[1]) {
-	case F_GETLK: case F_SETLK: case F_SETLKW:
-	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+	case EXO_FWD_F_GETLK: case EXO_FWD_F_SETLK: case EXO_FWD_F_SETLKW:
+	case EXO_FWD_F_OFD_GETLK: case EXO_FWD_F_OFD_SETLK: case EXO_FWD_F_OFD_SETLKW:
 		*size = FLOCK_BYTES;
 		return A_INOUT;
 	}
@@ -168,7 +160,8 @@ static int64_t prepare(const struct hv_guest *g, const struct fwd_desc *d,
 {
 	static uint8_t empty; /* a zero-length buffer's address: never touched */
 	*c = (struct hv_fwd){ .nr = d->nr };
-	if (d->nr == EXO_FWD_IOCTL && in->arg[1] != TCGETS && in->arg[1] != TIOCGWINSZ)
+	if (d->nr == EXO_FWD_IOCTL && in->arg[1] != EXO_FWD_TCGETS &&
+	    in->arg[1] != EXO_FWD_TIOCGWINSZ)
 		return -EXO_FWD_ENOTTY; /* the only requests hv forwards */
 	if ((d->nr == EXO_FWD_CLOCK_GETTIME || d->nr == EXO_FWD_CLOCK_GETRES ||
 	     d->nr == EXO_FWD_CLOCK_NANOSLEEP) && (int64_t)in->arg[0] < 0)

@@ -167,6 +167,17 @@ struct exo_hc_forward {
 #define EXO_FWD_STATX 332
 #define EXO_FWD_FACCESSAT2 439
 
+/* The ioctl requests hv runs, and the fcntl commands whose third
+ * argument is a struct flock hv copies in and out (Linux's numbers). */
+#define EXO_FWD_TCGETS 0x5401
+#define EXO_FWD_TIOCGWINSZ 0x5413
+#define EXO_FWD_F_GETLK 5
+#define EXO_FWD_F_SETLK 6
+#define EXO_FWD_F_SETLKW 7
+#define EXO_FWD_F_OFD_GETLK 36
+#define EXO_FWD_F_OFD_SETLK 37
+#define EXO_FWD_F_OFD_SETLKW 38
+
 /* The Linux errno values hv itself returns for forwarded calls. */
 #define EXO_FWD_EINTR 4
 #define EXO_FWD_E2BIG 7
