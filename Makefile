@@ -366,10 +366,13 @@ $(B)/bench/%-linux: $(wildcard apps/*/*.c apps/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $(filter-out %_exo.c,$(wildcard apps/$*/*.c))
 
+# vmbench (Appel and Li's primitives), then apps/syscalls: single system
+# calls and real programs (tests/programs/build.sh), natively and on exo.
 bench:
 	$(MAKE) deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
 	$(MAKE) all $(B)/bench/vmbench-linux
 	bash apps/vmbench/bench.sh $(B)
+	bash apps/syscalls/bench.sh $(B)
 
 # --- packages ---
 

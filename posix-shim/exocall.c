@@ -93,7 +93,7 @@ static void unknown(uint64_t nr)
 	if (said[k / 64] & (1ull << (k % 64)))
 		return;
 	said[k / 64] |= 1ull << (k % 64);
-	shim_notice("posix-shim: unknown exo call 0x%lx: -ENOSYS", (unsigned long)nr);
+	exo_notice("posix-shim: unknown exo call 0x%lx: -ENOSYS", (unsigned long)nr);
 }
 
 int shim_exocall(uint64_t nr, struct shim_call *c, int64_t *ret)

@@ -57,7 +57,7 @@ static uint64_t file_bytes;
 
 static int fail(const char *why)
 {
-	shim_notice("posix-shim: cannot load the program: %s", why);
+	exo_notice("posix-shim: cannot load the program: %s", why);
 	return -EINVAL;
 }
 

@@ -31,19 +31,6 @@ static void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
-void shim_notice(const char *fmt, ...)
-{
-	static char buf[EXO_NOTICE_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = exo_vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	static struct exo_hc_console a; /* blocks live in the image, see exo.h */
-	a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf),
-				     .len = n < 0 ? 0 : (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf - 1 };
-	exo_hypercall(EXO_HC_NOTICE, &a);
-}
-
 void shim_exit(int code, int signal)
 {
 	static struct exo_hc_exit_process a;
@@ -59,7 +46,7 @@ int main(int argc, char **argv)
 	uint64_t entry, sp;
 	(void)argc, (void)argv; /* the program's argv is in the exo page */
 	if (!p->payload_bytes) {
-		shim_notice("posix-shim: no program to run (exo run PROGRAM loads one)");
+		exo_notice("posix-shim: no program to run (exo run PROGRAM loads one)");
 		return 1;
 	}
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
@@ -69,14 +56,14 @@ int main(int argc, char **argv)
 	wrmsr(MSR_SFMASK, SFMASK);
 	shim_trap_init();
 	if (vm_init(p->ring_request) < 0) {
-		shim_notice("posix-shim: libos/vm refused to start");
+		exo_notice("posix-shim: libos/vm refused to start");
 		return 1;
 	}
 	shim_ring3 = vm_ring() == VM_RING_3;
 	if (!shim_ring3)
 		shim_trap_ring0();
 	if (shim_mem_init() < 0) {
-		shim_notice("posix-shim: cannot claim the lower half for the program");
+		exo_notice("posix-shim: cannot claim the lower half for the program");
 		return 1;
 	}
 	shim_pid = (uint64_t)shim_fwd(EXO_FWD_GETPID, 0, 0, 0, 0, 0, 0);

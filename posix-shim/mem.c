@@ -70,7 +70,7 @@ static int fault(struct vm_fault *vf, void *arg)
 	}
 	int rc = shim_populate(vf->addr, access);
 	if (rc == -ENOMEM) {
-		shim_notice("posix-shim: out of memory at 0x%lx: the program needs more than "
+		exo_notice("posix-shim: out of memory at 0x%lx: the program needs more than "
 			    "--mem allows", (unsigned long)vf->addr);
 		shim_exit(0, SIGKILL);
 	}
@@ -180,7 +180,7 @@ int64_t sys_mmap(struct shim_call *c)
 	if (!anon && (off & (VM_PAGE - 1)))
 		return -EINVAL;
 	if (!anon && type != MAP_PRIVATE && (prot & VMA_WRITE)) {
-		shim_notice("posix-shim: mmap: writable shared file mappings are not supported");
+		exo_notice("posix-shim: mmap: writable shared file mappings are not supported");
 		return -ENODEV;
 	}
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {

@@ -93,8 +93,6 @@ struct shim_siginfo {
 
 /* main.c */
 extern uint64_t shim_pid;
-/* Say something on exo's stderr, once per call site's own choosing. */
-void shim_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* End the program: exit code, or killed by signal (code ignored). */
 __attribute__((noreturn)) void shim_exit(int code, int signal);
 

@@ -162,10 +162,10 @@ static __attribute__((noreturn)) void die(const struct exo_trap_frame *f, int si
 					  int fault)
 {
 	if (fault)
-		shim_notice("posix-shim: program killed by %s (%d): address 0x%lx, RIP 0x%lx",
+		exo_notice("posix-shim: program killed by %s (%d): address 0x%lx, RIP 0x%lx",
 			    signame(sig), sig, (unsigned long)addr, (unsigned long)f->rip);
 	else
-		shim_notice("posix-shim: program killed by %s (%d)", signame(sig), sig);
+		exo_notice("posix-shim: program killed by %s (%d)", signame(sig), sig);
 	shim_exit(0, sig);
 }
 

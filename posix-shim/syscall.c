@@ -45,10 +45,10 @@ static void unsupported(uint64_t nr)
 		return;
 	said[slot / 64] |= 1ull << (slot % 64);
 	if (shim_call_name(nr))
-		shim_notice("posix-shim: %s (system call %lu) is not supported: -ENOSYS",
+		exo_notice("posix-shim: %s (system call %lu) is not supported: -ENOSYS",
 			    shim_call_name(nr), (unsigned long)nr);
 	else
-		shim_notice("posix-shim: unknown system call %lu: -ENOSYS", (unsigned long)nr);
+		exo_notice("posix-shim: unknown system call %lu: -ENOSYS", (unsigned long)nr);
 }
 
 void shim_syscall(struct exo_trap_frame *f)

@@ -93,7 +93,7 @@ void shim_trap_upcall(void)
 void shim_fault_signal(struct exo_trap_frame *f, int sig, int code, uint64_t addr)
 {
 	if (shim_ring3 && (f->cs & 3) == 0) {
-		shim_notice("posix-shim: program killed by SIGSEGV (11): a fault at 0x%lx in ring 0 "
+		exo_notice("posix-shim: program killed by SIGSEGV (11): a fault at 0x%lx in ring 0 "
 			    "on its behalf", (unsigned long)addr);
 		shim_exit(0, SIGSEGV);
 	}

@@ -174,6 +174,19 @@ int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+int exo_notice(const char *fmt, ...)
+{
+	static char buf[EXO_NOTICE_MAX]; /* in the image: see exo_gpa */
+	static struct exo_hc_console a;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = exo_vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf),
+				     .len = n < 0 ? 0 : (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf - 1 };
+	return (int)exo_hypercall(EXO_HC_NOTICE, &a);
+}
+
 int exo_puts(const char *s)
 {
 	return exo_printf("%s\n", s);

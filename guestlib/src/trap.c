@@ -10,21 +10,6 @@
 
 static exo_trap_handler handlers[32];
 
-extern const char exo_hc_out[];
-
-/* A hypercall made from ring 3 (see exo.h): make it from here. */
-static int crossing(struct exo_trap_frame *f)
-{
-	if (f->vector == 13 && (f->cs & 3) == 3 && f->rip == (uint64_t)(uintptr_t)exo_hc_out) {
-		uint64_t rax = (uint32_t)f->rax;
-		__asm__ volatile("outl %%eax, %%dx" : "+a"(rax) : "d"((uint16_t)f->rdx) : "memory");
-		f->rax = rax;
-		f->rip += 1; /* past the one-byte out */
-		return 1;
-	}
-	return 0;
-}
-
 void exo_trap_set(unsigned vector, exo_trap_handler h)
 {
 	if (vector < 32)
@@ -33,8 +18,6 @@ void exo_trap_set(unsigned vector, exo_trap_handler h)
 
 void exo_trap(struct exo_trap_frame *f)
 {
-	if (crossing(f))
-		return;
 	if (f->vector < 32 && handlers[f->vector] && handlers[f->vector](f))
 		return;
 	exo_trap_report(f, exo_read_cr2());

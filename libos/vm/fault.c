@@ -81,8 +81,8 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 				return 1;
 			}
 			if (!r->handler) {
-				exo_printf("vm: out of frames: hv gave no frame for the demand-zero "
-					   "page at 0x%lx\n", (unsigned long)addr);
+				exo_notice("vm: out of frames: hv gave no frame for the demand-zero "
+					   "page at 0x%lx", (unsigned long)addr);
 				return 0;
 			}
 		}

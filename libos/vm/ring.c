@@ -105,11 +105,11 @@ int vm_init(uint32_t ring)
 		vm_state.ring = ring == EXO_RING_3 ? VM_RING_3 : VM_RING_0;
 	vm_state.pcid = vm_pcid_init();
 	if (exo_page()->flags & EXO_PAGE_F_STATS) {
-		exo_printf("vm: application code runs in ring %d (%s; a %d-iteration ring-0 loop "
-			   "took %lu cycles: ring 0 is %s here)\n", (int)vm_state.ring,
+		exo_notice("vm: application code runs in ring %d (%s; a %d-iteration ring-0 loop "
+			   "took %lu cycles: ring 0 is %s here)", (int)vm_state.ring,
 			   ring == EXO_RING_AUTO ? "auto" : "asked for", PROBE_ITERATIONS,
 			   (unsigned long)vm_state.probe_cycles, emulated ? "emulated" : "native");
-		exo_printf("vm: PCIDs %s\n", vm_state.pcid > 0 ? "on" :
+		exo_notice("vm: PCIDs %s", vm_state.pcid > 0 ? "on" :
 			   vm_state.pcid == 0 ? "off (CPUID lacks PCID)" :
 			   "off (CPUID offers PCID but CR4.PCIDE was refused)");
 	}

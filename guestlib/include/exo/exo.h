@@ -108,6 +108,10 @@ int exo_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int exo_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int exo_puts(const char *s);
+/* One line on exo's stderr, "exo: " and the text (at most EXO_NOTICE_MAX
+ * bytes, no newline needed): what a library OS says to the user, kept
+ * apart from the application's own output. 0 or a negative EXO_E* code. */
+int exo_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The freestanding C runtime (compilers also emit calls to these). */
 void *memcpy(void *restrict d, const void *restrict s, size_t n);
