@@ -151,6 +151,13 @@ $(B)/tests/posix/progs/%: tests/posix/progs/%.c $(wildcard tests/posix/progs/*.h
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -o $@ $<
 
+# progs/ring0 runs under --ring 0, where the host may emulate guest ring 0
+# and SSE faults there: no libc, no FPU/SSE, its own _start.
+$(B)/tests/posix/progs/ring0: tests/posix/progs/ring0.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -ffreestanding -fno-pie -no-pie -fno-stack-protector \
+		-mgeneral-regs-only -O1 $(WARN) -o $@ $<
+
 # Files named *_linux.c are the native-Linux side of an app (benchmarks).
 $(foreach a,$(APPS),$(eval $(call guest_image,$(B)/apps/$(a),$(filter-out %_linux.c,$(wildcard apps/$(a)/*.c)))))
 $(foreach t,$(TEST_IMAGES),$(eval $(call guest_image,$(t),tests/guest/images/$(notdir $(t)).c)))

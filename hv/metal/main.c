@@ -8,6 +8,11 @@
  * "metal: guest NAME exit status N", and a guest that misbehaves ends
  * alone: the next one runs. The run ends successfully (metal_exit(1)) when
  * every module ran, whatever their statuses, which the harness judges.
+ *
+ * A module whose command line is exactly "posix-shim" is posix-shim's
+ * image: it is not run, but remembered, and every program module after it
+ * (a static executable without guestlib's ELF note) boots posix-shim with
+ * the program as its payload, as `exo run PROGRAM` does on kvm.
  */
 #include "config.h"
 #include "metal.h"
@@ -134,6 +139,28 @@ static int parse_module(const char *cmdline, struct metal_guest_args *a)
 	return 0;
 }
 
+/* posix-shim's image, from the last "posix-shim" module; NULL if none. */
+static const uint8_t *shim;
+static uint64_t shim_len;
+
+static void take_shim(unsigned n, const uint8_t *image, uint64_t len)
+{
+	struct hv_image img;
+	const char *why;
+	shim = 0;
+	if (hv_elf_parse(image, len, &img, &why) < 0) {
+		metal_printf("metal: module %u (posix-shim): %s\n", n, why);
+		return;
+	}
+	if (img.kind != HV_IMAGE_GUEST) {
+		metal_printf("metal: module %u (posix-shim): not a guest image (no guestlib ELF note)\n", n);
+		return;
+	}
+	shim = image, shim_len = len;
+	metal_printf("metal: module %u is posix-shim (%lu bytes): it runs the program modules after it\n",
+		     n, len);
+}
+
 void metal_main(uint32_t magic, uint32_t info)
 {
 	static struct metal_boot boot;
@@ -146,6 +173,11 @@ void metal_main(uint32_t magic, uint32_t info)
 	}
 	host_tr();
 	host_idt();
+	/* No interrupts, ever: mask both 8259s (the BIOS left the timer on
+	 * IRQ 0 at vector 8). A guest that sets IF would otherwise exit for
+	 * each tick (external-interrupt exiting, vm.c). */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	if (metal_mb2_parse(info, &boot) < 0 ||
 	    metal_mem_init(&boot, (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20) < 0 ||
 	    metal_vmx_on(&caps) < 0)
@@ -160,14 +192,32 @@ void metal_main(uint32_t magic, uint32_t info)
 		     metal_pool_base(), tsc_khz, boot.nmod);
 	for (unsigned i = 0; i < boot.nmod; i++) {
 		struct metal_guest_args a;
+		const uint8_t *image = (const uint8_t *)(uintptr_t)boot.mod[i].start;
+		uint64_t len = boot.mod[i].end - boot.mod[i].start;
+		if (!strcmp(boot.mod[i].cmdline, "posix-shim")) {
+			take_shim(i + 1, image, len);
+			continue;
+		}
 		if (parse_module(boot.mod[i].cmdline, &a) < 0) {
 			metal_printf("metal: module %u: not run\n", i + 1);
 			continue;
 		}
 		a.tsc_khz = tsc_khz;
+		/* A program: the guest is posix-shim, which loads it. An image
+		 * hv_elf_parse refuses is left to metal_run_guest to report. */
+		struct hv_image img;
+		const char *why;
+		if (hv_elf_parse(image, len, &img, &why) == 0 && img.kind == HV_IMAGE_PROGRAM) {
+			if (!shim) {
+				metal_printf("metal: module %u (%s) is a program and no posix-shim module "
+					     "came before it: not run\n", i + 1, a.name);
+				continue;
+			}
+			a.payload = image, a.payload_bytes = len;
+			image = shim, len = shim_len;
+		}
 		metal_printf("metal: guest %s starting\n", a.name);
-		int status = metal_run_guest(&caps, &pool, (const uint8_t *)(uintptr_t)boot.mod[i].start,
-					     boot.mod[i].end - boot.mod[i].start, &a);
+		int status = metal_run_guest(&caps, &pool, image, len, &a);
 		metal_printf("metal: guest %s exit status %d\n", a.name, status);
 		if (pool.nfree != pool.nframes) {
 			metal_printf("metal: frames leaked by guest %s\n", a.name);

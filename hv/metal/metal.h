@@ -33,7 +33,7 @@ __attribute__((noreturn)) void metal_exit(int ok);
 #define METAL_MODULES_MAX 32
 struct metal_module {
 	uint64_t start, end;  /* physical, identity-mapped */
-	const char *cmdline;  /* "[--mem SIZE] [--ring auto|0|3] NAME [ARGS...]" */
+	const char *cmdline;  /* "[--mem SIZE] [--ring auto|0|3] NAME [ARGS...]", or "posix-shim" */
 };
 struct metal_boot {
 	struct metal_module mod[METAL_MODULES_MAX];
@@ -69,7 +69,9 @@ int metal_ept_map(struct metal_ept *e, uint64_t gpa, uint64_t hpa, unsigned perm
 void metal_ept_unmap(struct metal_ept *e, uint64_t gpa);
 void metal_ept_flush(const struct metal_ept *e);
 
-/* vm.c: run one guest image to its end; returns its exit status. */
+/* vm.c: run one guest image to its end; returns its exit status. With a
+ * payload (a program; the image is then posix-shim's), the guest also gets
+ * the default environment, PATH=/usr/local/bin:/usr/bin:/bin HOME=/ LANG=C. */
 struct metal_guest_args {
 	const char *name;
 	uint64_t tsc_khz;
@@ -77,6 +79,8 @@ struct metal_guest_args {
 	uint32_t ring;
 	int argc;
 	char **argv;
+	const uint8_t *payload;
+	uint64_t payload_bytes;
 };
 int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 		    const uint8_t *image, uint64_t image_len, const struct metal_guest_args *a);

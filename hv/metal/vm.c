@@ -24,8 +24,10 @@ struct metal_vm {
 	struct metal_ept ept;
 	struct metal_regs regs;
 	uint64_t exo_hpa, exo_bytes;
+	uint8_t *msr_bitmap;
 };
 
+#define EXIT_EXTERNAL_INTERRUPT 1
 #define EXIT_TRIPLE_FAULT 2
 #define EXIT_CPUID 10
 #define EXIT_HLT 12
@@ -39,11 +41,69 @@ struct metal_vm {
 #define EXIT_EPT_MISCONFIG 49
 #define EXIT_ENTRY_FAILED (1u << 31)
 
+#define MSR_EFER 0xc0000080u
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_CSTAR 0xc0000083u
+#define MSR_SFMASK 0xc0000084u
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/* MSRs a guest reads and writes without an exit: the SYSCALL ones and
+ * the segment bases, which hv/metal itself never uses. FS and GS bases
+ * are guest state in the VMCS; the others are reset before each guest, so
+ * that none sees what the one before it left. EFER exits and is emulated
+ * on the VMCS's copy; any other MSR is #GP, as on kvm for an MSR it does
+ * not know. */
+static const uint32_t msr_direct[] = {
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
+};
+static const uint32_t msr_reset[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNEL_GS_BASE };
+
+/* The MSR bitmap (SDM 24.6.9): read bits for 0-0x1fff, then for
+ * 0xc0000000-0xc0001fff, then the same two for writes; a set bit exits. */
+static void msr_bitmap(uint8_t *bm)
+{
+	memset(bm, 0xff, 4096);
+	for (unsigned i = 0; i < sizeof msr_direct / sizeof msr_direct[0]; i++) {
+		uint32_t m = msr_direct[i], bit = m & 0x1fff;
+		unsigned base = m >= 0xc0000000u ? 1024 : 0;
+		bm[base + bit / 8] &= (uint8_t)~(1u << bit % 8);
+		bm[2048 + base + bit / 8] &= (uint8_t)~(1u << bit % 8);
+	}
+}
+
+/* Every guest starts with the x87 and SSE state of a fresh CPU after
+ * FNINIT, as a new KVM vCPU does: FCW 0x37f (all exceptions masked),
+ * MXCSR 0x1f80, every register zero. VM entry does not load this state,
+ * so without it a guest would see the previous guest's registers and, on
+ * the first, whatever the firmware left (after RESET the x87 exceptions
+ * are unmasked: a program's first printf("%f") took #MF). */
+static void fpu_reset(void)
+{
+	static uint8_t clean[512] __attribute__((aligned(16)));
+	clean[0] = 0x7f, clean[1] = 0x03;   /* FCW */
+	clean[24] = 0x80, clean[25] = 0x1f; /* MXCSR */
+	__asm__ volatile("fxrstor64 %0" : : "m"(clean));
+}
+
+/* #GP(0) into the guest at the instruction that exited. */
+static void inject_gp(void)
+{
+	vmwrite(VM_ENTRY_INTR_INFO, 13 | 3u << 8 | 1u << 11 | 1u << 31);
+	vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+}
+
 static const char *exit_name(uint32_t reason)
 {
 	switch (reason) {
 	case 0: return "exception or NMI";
-	case 1: return "external interrupt";
+	case EXIT_EXTERNAL_INTERRUPT: return "external interrupt";
 	case EXIT_TRIPLE_FAULT: return "triple fault";
 	case EXIT_CPUID: return "CPUID";
 	case EXIT_HLT: return "HLT";
@@ -104,14 +164,57 @@ void hv_plat_notice(struct hv_guest *g, const char *text)
 	metal_printf("metal: %s\n", text);
 }
 
+/* getrandom's bytes from RDRAND (retried a few times, as Intel advises);
+ * -ENOSYS on a CPU without it: metal has no other source to offer. */
+static int64_t random_bytes(uint8_t *buf, uint64_t len)
+{
+	static int has_rdrand = -1;
+	if (has_rdrand < 0) {
+		uint32_t r[4];
+		cpuid(1, 0, r);
+		has_rdrand = (r[2] >> 30) & 1;
+	}
+	if (!has_rdrand)
+		return -EXO_FWD_ENOSYS;
+	for (uint64_t at = 0; at < len;) {
+		uint64_t v;
+		uint8_t ok = 0;
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok) : : "cc");
+		if (!ok)
+			return at ? (int64_t)at : -11; /* Linux's EAGAIN */
+		for (int i = 0; i < 8 && at < len; i++, v >>= 8)
+			buf[at++] = (uint8_t)v;
+	}
+	return (int64_t)len;
+}
+
 /* No host file system here: a program's writes to its stdout and stderr
- * go to the console; every other host call is one metal cannot run. */
+ * go to the console, interleaved with hv's own lines as they happen (there
+ * is no separate stderr). The few calls that ask about the host itself are
+ * answered as for the only process there is: pid 1 (its own group), parent
+ * 0, uid and gid 0 (root), random bytes from RDRAND. Every other call, the
+ * file ones, the clocks and sleeps among them, is -ENOSYS. */
 int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
 {
 	(void)g;
-	if (c->nr == EXO_FWD_WRITE && (c->arg[0] == 1 || c->arg[0] == 2)) {
+	switch (c->nr) {
+	case EXO_FWD_WRITE:
+		if (c->arg[0] != 1 && c->arg[0] != 2)
+			break;
 		metal_write(c->ptr[1], c->len[1]);
 		return (int64_t)c->len[1];
+	case EXO_FWD_GETPID:
+	case EXO_FWD_GETPGRP:
+		return 1;
+	case EXO_FWD_GETPPID:
+	case EXO_FWD_GETUID:
+	case EXO_FWD_GETGID:
+	case EXO_FWD_GETEUID:
+	case EXO_FWD_GETEGID:
+		return 0;
+	case EXO_FWD_GETRANDOM:
+		return random_bytes(c->ptr[0], c->len[0]);
 	}
 	return -EXO_FWD_ENOSYS;
 }
@@ -149,6 +252,7 @@ static int setup_vmcs(struct metal_vm *vm, const struct metal_vmx_caps *c, const
 	W(VM_ENTRY_INTR_INFO, 0);
 	W(VIRTUAL_PROCESSOR_ID, vpid);
 	W(EPT_POINTER, metal_eptp((uint64_t)(uintptr_t)vm->ept.pml4));
+	W(MSR_BITMAP, (uint64_t)(uintptr_t)vm->msr_bitmap);
 	W(CR0_GUEST_HOST_MASK, 0);
 	W(CR4_GUEST_HOST_MASK, 1ull << 13);
 	W(CR4_READ_SHADOW, 0);
@@ -288,6 +392,36 @@ static int handle_exit(struct metal_vm *vm)
 		skip_instruction();
 		return 1;
 	}
+	case EXIT_EXTERNAL_INTERRUPT:
+		/* main.c masked the PICs and nothing else is programmed to
+		 * interrupt: one still pending would exit again on every entry. */
+		hv_plat_panic("an external interrupt arrived while a guest ran, with the PICs masked");
+	case EXIT_RDMSR:
+	case EXIT_WRMSR: {
+		/* Only from ring 0: ring 3 gets #GP without an exit. */
+		uint32_t msr = (uint32_t)vm->regs.rcx;
+		uint64_t efer = vmread(GUEST_IA32_EFER);
+		g->stats.exits[HV_EXIT_OTHER]++;
+		if (msr == MSR_EFER && (reason & 0xffff) == EXIT_RDMSR) {
+			vm->regs.rax = (uint32_t)efer;
+			vm->regs.rdx = efer >> 32;
+			skip_instruction();
+			return 1;
+		}
+		if (msr == MSR_EFER) {
+			/* SCE and NXE are the guest's; it stays in long mode
+			 * (LME as it is; LMA is the CPU's, writes ignore it). */
+			uint64_t v = (uint32_t)vm->regs.rax | vm->regs.rdx << 32;
+			if (!(v & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) &&
+			    (v & EFER_LME) == (efer & EFER_LME)) {
+				vmwrite(GUEST_IA32_EFER, (v & ~EFER_LMA) | (efer & EFER_LMA));
+				skip_instruction();
+				return 1;
+			}
+		}
+		inject_gp();
+		return 1;
+	}
 	case EXIT_TRIPLE_FAULT:
 		g->stats.exits[HV_EXIT_SHUTDOWN]++;
 		g->end = HV_END_TRIPLE;
@@ -310,8 +444,18 @@ static int handle_exit(struct metal_vm *vm)
 static void report_fault(const struct hv_guest *g)
 {
 	const struct exo_hc_fault *f = &g->fault;
+	const struct exo_regs *r = &f->regs;
 	metal_printf("metal: guest fault: vector %lu (%s), error code %lx, RIP %lx, CR2 %lx\n",
-		     f->vector, hv_vector_name(f->vector), f->error_code, f->regs.rip, f->cr2);
+		     f->vector, hv_vector_name(f->vector), f->error_code, r->rip, f->cr2);
+	metal_printf("metal:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx,
+		     r->rcx, r->rdx);
+	metal_printf("metal:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi, r->rdi,
+		     r->rbp, r->rsp);
+	metal_printf("metal:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", r->r8, r->r9,
+		     r->r10, r->r11);
+	metal_printf("metal:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12, r->r13,
+		     r->r14, r->r15);
+	metal_printf("metal:   rflags %016lx cs %04lx ss %04lx\n", r->rflags, r->cs, r->ss);
 }
 
 int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
@@ -329,11 +473,16 @@ int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 		metal_printf("metal: %s: %s\n", a->name, why);
 		return HV_STATUS_IMAGE;
 	}
+	if (img.kind != HV_IMAGE_GUEST) { /* main.c boots posix-shim for programs */
+		metal_printf("metal: %s: a program, not a guest image: it needs posix-shim\n", a->name);
+		return HV_STATUS_IMAGE;
+	}
 	vm = (struct metal_vm){ .exo_bytes = hv_exo_area_bytes(pool->nframes) };
 	vm.ept.pml4 = metal_page_alloc(1);
 	uint8_t *exo = metal_page_alloc(vm.exo_bytes / 4096);
 	uint32_t *vmcs = metal_page_alloc(1);
-	if (!vm.ept.pml4 || !exo || !vmcs) {
+	vm.msr_bitmap = metal_page_alloc(1);
+	if (!vm.ept.pml4 || !exo || !vmcs || !vm.msr_bitmap) {
 		metal_printf("metal: %s: out of memory for its VMCS, EPT and exo page\n", a->name);
 		metal_arena_release(mark);
 		return HV_STATUS_HOST;
@@ -350,10 +499,19 @@ int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 			metal_arena_release(mark);
 			return HV_STATUS_HOST;
 		}
+	/* A program under posix-shim gets the environment `exo run` gives
+	 * one by default (README.md); metal has no --env. */
+	static char *const env_default[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "LANG=C" };
 	struct hv_boot_args args = { .argc = a->argc, .argv = a->argv };
+	if (a->payload) {
+		args.envc = sizeof env_default / sizeof env_default[0];
+		args.envp = env_default;
+		args.payload = a->payload;
+		args.payload_bytes = a->payload_bytes;
+	}
 	if (hv_boot_load(&vm.g, &img, image, &args, &boot, &why) < 0) {
-		metal_printf("metal: %s: %s (needs %lu frames, may own %lu)\n", a->name, why,
-			     boot.need_frames, vm.g.cap_frames);
+		metal_printf("metal: %s: %s (needs %lu frames%s, may own %lu)\n", a->name, why,
+			     boot.need_frames, a->payload ? " with posix-shim" : "", vm.g.cap_frames);
 		hv_guest_release_all(&vm.g);
 		metal_arena_release(mark);
 		return HV_STATUS_IMAGE;
@@ -366,6 +524,10 @@ int metal_run_guest(const struct metal_vmx_caps *caps, struct hv_pool *pool,
 	__asm__ volatile("vmclear %0; vmptrld %0" : : "m"(vmcs_pa) : "cc", "memory");
 	vm.ept.live = 1;
 	metal_ept_flush(&vm.ept); /* a previous guest's EPT may have had this root */
+	msr_bitmap(vm.msr_bitmap);
+	fpu_reset();
+	for (unsigned i = 0; i < sizeof msr_reset / sizeof msr_reset[0]; i++)
+		wrmsr(msr_reset[i], 0);
 	if (setup_vmcs(&vm, caps, &boot, vpid) < 0) {
 		metal_printf("metal: %s: VMWRITE failed while setting up the VMCS\n", a->name);
 		status = HV_STATUS_HOST;

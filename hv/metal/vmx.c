@@ -29,10 +29,16 @@
 #define FC_LOCKED (1ull << 0)
 #define FC_VMX_OUTSIDE_SMX (1ull << 2)
 #define CR4_VMXE (1ull << 13)
+#define CR4_OSFXSR (1ull << 9)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
 
 /* Controls hv/metal wants (SDM names). */
+#define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_UNCOND_IO_EXITING (1u << 24)
+#define PROC_MSR_BITMAPS (1u << 28)
 #define PROC_SECONDARY (1u << 31)
 #define PROC2_EPT (1u << 1)
 #define PROC2_RDTSCP (1u << 3)
@@ -81,8 +87,13 @@ int metal_vmx_on(struct metal_vmx_caps *c)
 	uint64_t basic = rdmsr(MSR_VMX_BASIC);
 	int true_msrs = (basic >> 55) & 1;
 	c->revision = (uint32_t)basic & 0x7fffffff;
-	if (control("pin-based", 0, rdmsr(true_msrs ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED), &c->pin) ||
-	    control("processor-based", PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_SECONDARY,
+	/* External-interrupt exiting: a guest running with IF set (a Linux
+	 * program under posix-shim does) must never take the machine's
+	 * interrupts through its own IDT. */
+	if (control("pin-based", PIN_EXTERNAL_INTERRUPT_EXITING,
+		    rdmsr(true_msrs ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED), &c->pin) ||
+	    control("processor-based",
+		    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_MSR_BITMAPS | PROC_SECONDARY,
 		    rdmsr(true_msrs ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED), &c->proc) ||
 	    control("secondary processor-based (EPT, VPID)", PROC2_EPT | PROC2_VPID,
 		    rdmsr(MSR_VMX_PROCBASED2), &c->proc2) ||
@@ -108,8 +119,10 @@ int metal_vmx_on(struct metal_vmx_caps *c)
 	c->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
 	uint64_t cr0, cr4;
 	__asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
-	cr0 = (cr0 | c->cr0_fixed0) & c->cr0_fixed1;
-	cr4 = (cr4 | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1;
+	/* x87 and SSE usable by hv (no EM, no TS, OSFXSR): only so that
+	 * vm.c can FXRSTOR each guest's clean starting state. */
+	cr0 = ((cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP | c->cr0_fixed0) & c->cr0_fixed1;
+	cr4 = (cr4 | c->cr4_fixed0 | CR4_VMXE | CR4_OSFXSR) & c->cr4_fixed1;
 	__asm__ volatile("mov %0, %%cr0; mov %1, %%cr4" : : "r"(cr0), "r"(cr4));
 
 	uint32_t *vmxon = metal_page_alloc(1);
