@@ -52,27 +52,22 @@ int64_t shim_fwd(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3
 	return call.ret;
 }
 
-/* 0 if every page of [uva, +n) allows the access (populating it), else
- * -EFAULT: checked before the host runs a call, so that a call whose
- * result cannot be delivered is not run. */
-int shim_user_ok(uint64_t uva, uint64_t n, unsigned access)
+/* read/pread64 (off < 0: read): in chunks through the stage. */
+/* A transfer to or from the program's buffer covers what the map allows
+ * of it, as the kernel's copy stops at the first bad page. */
+static int64_t usable(uint64_t buf, uint64_t *n, unsigned access)
 {
-	uint64_t end;
-	if (n == 0)
-		return 0;
-	if (__builtin_add_overflow(uva, n, &end) || end > VM_USER_MAX)
+	uint64_t ok = shim_user_prefix(buf, *n, access);
+	if (*n && !ok)
 		return -EFAULT;
-	for (uint64_t va = uva & ~(VM_PAGE - 1); va < end; va += VM_PAGE)
-		if (shim_populate(va, access) < 0)
-			return -EFAULT;
+	*n = ok;
 	return 0;
 }
 
-/* read/pread64 (off < 0: read): in chunks through the stage. */
 static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 {
 	int64_t total = 0;
-	if (shim_user_ok(buf, n, VMA_WRITE) < 0)
+	if (usable(buf, &n, VMA_WRITE) < 0)
 		return -EFAULT;
 	do {
 		uint64_t chunk = n < SHIM_STAGE_BYTES ? n : SHIM_STAGE_BYTES;
@@ -93,7 +88,7 @@ static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 static int64_t do_write(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 {
 	int64_t total = 0;
-	if (shim_user_ok(buf, n, VMA_READ) < 0)
+	if (usable(buf, &n, VMA_READ) < 0)
 		return -EFAULT;
 	do {
 		uint64_t chunk = n < SHIM_STAGE_BYTES ? n : SHIM_STAGE_BYTES;
@@ -116,9 +111,17 @@ int64_t sys_read(struct shim_call *c)
 	return do_read((int32_t)c->a[0], c->a[1], c->a[2], -1);
 }
 
+/* A write to a pipe nobody reads: EPIPE, and SIGPIPE to the program. */
+static int64_t piped(int64_t rc)
+{
+	if (rc == -EPIPE)
+		shim_signal_raise(SIGPIPE);
+	return rc;
+}
+
 int64_t sys_write(struct shim_call *c)
 {
-	return do_write((int32_t)c->a[0], c->a[1], c->a[2], -1);
+	return piped(do_write((int32_t)c->a[0], c->a[1], c->a[2], -1));
 }
 
 int64_t sys_pread64(struct shim_call *c)
@@ -132,7 +135,7 @@ int64_t sys_pwrite64(struct shim_call *c)
 {
 	if ((int64_t)c->a[3] < 0)
 		return -EINVAL;
-	return do_write((int32_t)c->a[0], c->a[1], c->a[2], (int64_t)c->a[3]);
+	return piped(do_write((int32_t)c->a[0], c->a[1], c->a[2], (int64_t)c->a[3]));
 }
 
 /* readv/writev and their p-forms: one call per iovec entry would break
@@ -151,13 +154,23 @@ static int64_t vector_io(struct shim_call *c, int write, int64_t off)
 		return -EINVAL;
 	if (shim_copy_in(iov, c->a[1], cnt * sizeof iov[0]) < 0)
 		return -EFAULT;
+	uint64_t asked = 0;
 	for (uint64_t i = 0; i < cnt; i++) {
-		if (iov[i].len > (uint64_t)INT64_MAX - total)
+		if (iov[i].len > (uint64_t)INT64_MAX - asked)
 			return -EINVAL;
-		total += iov[i].len;
-		if (shim_user_ok(iov[i].base, iov[i].len, write ? VMA_READ : VMA_WRITE) < 0)
-			return -EFAULT;
+		asked += iov[i].len;
 	}
+	for (uint64_t i = 0; i < cnt; i++) { /* up to the first bad byte */
+		uint64_t ok = shim_user_prefix(iov[i].base, iov[i].len, write ? VMA_READ : VMA_WRITE);
+		total += ok;
+		if (ok < iov[i].len) {
+			iov[i].len = ok;
+			cnt = i + 1;
+			break;
+		}
+	}
+	if (asked && !total)
+		return -EFAULT;
 	int64_t done = 0;
 	uint64_t i = 0, at = 0; /* the cursor: entry i, byte at */
 	while ((uint64_t)done < total) {
@@ -206,7 +219,7 @@ int64_t sys_readv(struct shim_call *c)
 
 int64_t sys_writev(struct shim_call *c)
 {
-	return vector_io(c, 1, -1);
+	return piped(vector_io(c, 1, -1));
 }
 
 int64_t sys_preadv(struct shim_call *c)
@@ -216,19 +229,19 @@ int64_t sys_preadv(struct shim_call *c)
 
 int64_t sys_pwritev(struct shim_call *c)
 {
-	return (int64_t)c->a[3] < 0 ? -EINVAL : vector_io(c, 1, (int64_t)c->a[3]);
+	return (int64_t)c->a[3] < 0 ? -EINVAL : piped(vector_io(c, 1, (int64_t)c->a[3]));
 }
 
+/* The call runs first and its struct is copied out after, as the kernel
+ * does: a call that fails reports its own error before a bad pointer. */
 int64_t shim_fwd_out(uint64_t nr, uint64_t a[6], int pos, uint64_t user, uint64_t n)
 {
 	uint64_t gpa;
 	void *s = shim_stage_struct(&gpa);
-	if (shim_user_ok(user, n, VMA_WRITE) < 0)
-		return -EFAULT;
 	a[pos] = gpa;
 	int64_t rc = shim_fwd(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (rc >= 0)
-		shim_copy_out(user, s, n);
+	if (rc >= 0 && shim_copy_out(user, s, n) < 0)
+		return -EFAULT;
 	return rc;
 }
 
@@ -343,7 +356,7 @@ int64_t sys_fchdir(struct shim_call *c)
 int64_t sys_getdents64(struct shim_call *c)
 {
 	uint64_t n = c->a[2] < SHIM_STAGE_BYTES ? c->a[2] : SHIM_STAGE_BYTES;
-	if (shim_user_ok(c->a[1], n, VMA_WRITE) < 0)
+	if (usable(c->a[1], &n, VMA_WRITE) < 0)
 		return -EFAULT;
 	int64_t got = shim_fwd(EXO_FWD_GETDENTS64, c->a[0], shim_stage_gpa(shim_stage), n, 0, 0, 0);
 	if (got > 0)
@@ -354,7 +367,7 @@ int64_t sys_getdents64(struct shim_call *c)
 int64_t sys_getrandom(struct shim_call *c)
 {
 	uint64_t n = c->a[1] < SHIM_STAGE_BYTES ? c->a[1] : SHIM_STAGE_BYTES;
-	if (shim_user_ok(c->a[0], n, VMA_WRITE) < 0)
+	if (usable(c->a[0], &n, VMA_WRITE) < 0)
 		return -EFAULT;
 	int64_t got = shim_fwd(EXO_FWD_GETRANDOM, shim_stage_gpa(shim_stage), n, c->a[2], 0, 0, 0);
 	if (got > 0)
@@ -365,11 +378,9 @@ int64_t sys_getrandom(struct shim_call *c)
 int64_t sys_getcwd(struct shim_call *c)
 {
 	uint64_t n = c->a[1] < EXO_FWD_PATH_MAX ? c->a[1] : EXO_FWD_PATH_MAX;
-	if (shim_user_ok(c->a[0], n, VMA_WRITE) < 0)
-		return -EFAULT;
 	int64_t got = shim_fwd(EXO_FWD_GETCWD, shim_stage_gpa(shim_stage), n, 0, 0, 0, 0);
-	if (got > 0)
-		shim_copy_out(c->a[0], shim_stage, (uint64_t)got);
+	if (got > 0 && shim_copy_out(c->a[0], shim_stage, (uint64_t)got) < 0)
+		return -EFAULT;
 	return got;
 }
 

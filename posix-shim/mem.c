@@ -39,8 +39,7 @@ static uint64_t page_up(uint64_t x)
 	return (x + VM_PAGE - 1) & ~(VM_PAGE - 1);
 }
 
-/* On x86 a page that may be executed or written may also be read. */
-static unsigned allowed(unsigned prot)
+unsigned shim_vma_allows(unsigned prot)
 {
 	return prot ? prot | VMA_READ : 0;
 }
@@ -50,7 +49,7 @@ int shim_populate(uint64_t va, unsigned access)
 	const struct vma *v = vma_find(va);
 	uint64_t gpa;
 	unsigned prot;
-	if (!v || (access & ~allowed(v->prot)))
+	if (!v || (access & ~shim_vma_allows(v->prot)) || v->kind == VMA_PASTEOF)
 		return -EFAULT;
 	if (vm_query(va, &gpa, &prot))
 		return 0;
@@ -66,6 +65,10 @@ static int fault(struct vm_fault *vf, void *arg)
 	const struct vma *v = vma_find(vf->addr);
 	if (!v) {
 		shim_fault_signal(vf->regs, SIGSEGV, SEGV_MAPERR, vf->addr);
+		return VM_RETRY;
+	}
+	if (v->kind == VMA_PASTEOF) { /* a file mapping's page past its end */
+		shim_fault_signal(vf->regs, SIGBUS, BUS_ADRERR, vf->addr);
 		return VM_RETRY;
 	}
 	int rc = shim_populate(vf->addr, access);
@@ -163,6 +166,42 @@ static int64_t fill_from_file(uint64_t addr, uint64_t len, int64_t fd, uint64_t 
 	return 0;
 }
 
+#define S_IFMT 0170000
+#define S_IFREG 0100000
+#define O_ACCMODE 3
+#define O_WRONLY 1
+#define F_GETFL 3
+#define EACCES 13
+
+/* What Linux checks of a file before mapping it: readable, a regular
+ * file, and for a writable shared mapping (which this shim refuses, its
+ * writes would never reach the file) opened for writing too. */
+static int64_t file_checks(int64_t fd, unsigned type, uint64_t prot, uint64_t *bytes)
+{
+	uint64_t gpa;
+	const uint8_t *st = shim_stage_struct(&gpa);
+	int64_t rc = shim_fwd(EXO_FWD_FSTAT, (uint64_t)fd, gpa, 0, 0, 0, 0);
+	if (rc < 0)
+		return rc;
+	uint32_t mode;
+	memcpy(&mode, st + 24, sizeof mode);  /* struct stat's st_mode */
+	memcpy(bytes, st + 48, sizeof *bytes); /* st_size */
+	int64_t fl = shim_fwd(EXO_FWD_FCNTL, (uint64_t)fd, F_GETFL, 0, 0, 0, 0);
+	if (fl < 0)
+		return fl;
+	if ((fl & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if ((mode & S_IFMT) != S_IFREG)
+		return -ENODEV;
+	if (type != MAP_PRIVATE && (prot & VMA_WRITE)) {
+		if ((fl & O_ACCMODE) != 2)
+			return -EACCES;
+		exo_notice("posix-shim: mmap: writable shared file mappings are not supported");
+		return -ENODEV;
+	}
+	return 0;
+}
+
 int64_t sys_mmap(struct shim_call *c)
 {
 	uint64_t addr = c->a[0], len = c->a[1], prot = c->a[2], flags = c->a[3];
@@ -179,14 +218,16 @@ int64_t sys_mmap(struct shim_call *c)
 	len = page_up(len);
 	if (!anon && (off & (VM_PAGE - 1)))
 		return -EINVAL;
-	if (!anon && type != MAP_PRIVATE && (prot & VMA_WRITE)) {
-		exo_notice("posix-shim: mmap: writable shared file mappings are not supported");
-		return -ENODEV;
+	uint64_t file_bytes = 0;
+	if (!anon) {
+		int64_t rc = file_checks(fd, type, prot, &file_bytes);
+		if (rc < 0)
+			return rc;
 	}
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		int rc = range_ok(addr, len);
 		if (rc < 0)
-			return rc == -ENOMEM && (flags & MAP_FIXED) ? -EINVAL : rc;
+			return rc;
 		for (uint64_t a = addr; a < addr + len; a += VM_PAGE)
 			if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && vma_find(a))
 				return -EEXIST;
@@ -201,9 +242,21 @@ int64_t sys_mmap(struct shim_call *c)
 	if (unmap(addr, len) < 0 || vma_set(addr, addr + len, (unsigned)prot, VMA_ANON) < 0)
 		return -ENOMEM;
 	if (!anon || (flags & MAP_POPULATE)) {
-		int64_t rc = vm_map(addr, len / VM_PAGE, (unsigned)prot) < 0 ? -ENOMEM : 0;
+		/* A file mapping's pages wholly past the end of the file are
+		 * not the file's: touching them is SIGBUS, as on Linux. */
+		uint64_t in_file = len;
+		if (!anon) {
+			uint64_t rest = file_bytes > off ? page_up(file_bytes - off) : 0;
+			in_file = rest < len ? rest : len;
+			if (in_file < len &&
+			    vma_set(addr + in_file, addr + len, (unsigned)prot, VMA_PASTEOF) < 0) {
+				unmap(addr, len);
+				return -ENOMEM;
+			}
+		}
+		int64_t rc = in_file && vm_map(addr, in_file / VM_PAGE, (unsigned)prot) < 0 ? -ENOMEM : 0;
 		if (rc == 0 && !anon)
-			rc = fill_from_file(addr, len, fd, off);
+			rc = fill_from_file(addr, in_file, fd, off);
 		if (rc < 0) {
 			unmap(addr, len);
 			return rc;

@@ -36,10 +36,14 @@ static int64_t path(int i, uint64_t uva, uint64_t *gpa)
 			return e_; \
 	} while (0)
 
+#define O_TMPFILE (020000000 | 0200000)
+
 static int64_t openat(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 {
 	uint64_t p;
 	PATH(0, upath, p);
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		mode &= ~shim_umask();
 	return shim_fwd(EXO_FWD_OPENAT, dirfd, p, flags, mode, 0, 0);
 }
 
@@ -112,12 +116,12 @@ int64_t sys_access(struct shim_call *c)
 
 int64_t sys_mkdirat(struct shim_call *c)
 {
-	return at_call(EXO_FWD_MKDIRAT, c->a[0], c->a[1], c->a[2], 0);
+	return at_call(EXO_FWD_MKDIRAT, c->a[0], c->a[1], c->a[2] & ~shim_umask(), 0);
 }
 
 int64_t sys_mkdir(struct shim_call *c)
 {
-	return at_call(EXO_FWD_MKDIRAT, AT_FDCWD, c->a[0], c->a[1], 0);
+	return at_call(EXO_FWD_MKDIRAT, AT_FDCWD, c->a[0], c->a[1] & ~shim_umask(), 0);
 }
 
 int64_t sys_unlinkat(struct shim_call *c)
@@ -183,11 +187,9 @@ static int64_t readlinkat(uint64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_
 		return -EINVAL;
 	if (n > EXO_FWD_PATH_MAX)
 		n = EXO_FWD_PATH_MAX;
-	if (shim_user_ok(ubuf, n, VMA_WRITE) < 0)
-		return -EFAULT;
 	int64_t got = shim_fwd(EXO_FWD_READLINKAT, dirfd, p, shim_stage_gpa(shim_stage), n, 0, 0);
-	if (got > 0)
-		shim_copy_out(ubuf, shim_stage, (uint64_t)got);
+	if (got > 0 && shim_copy_out(ubuf, shim_stage, (uint64_t)got) < 0)
+		return -EFAULT;
 	return got;
 }
 

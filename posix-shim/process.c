@@ -75,11 +75,26 @@ int64_t sys_sched_yield(struct shim_call *c)
 	return 0;
 }
 
+/* hv creates files with exactly the mode it is given (it runs with umask
+ * 0): the program's umask is applied here, in path.c. */
 int64_t sys_umask(struct shim_call *c)
 {
 	uint64_t old = umask_bits;
 	umask_bits = c->a[0] & 0777;
 	return (int64_t)old;
+}
+
+uint64_t shim_umask(void)
+{
+	return umask_bits;
+}
+
+/* musl's getpgrp() is getpgid(0). */
+int64_t sys_getpgid(struct shim_call *c)
+{
+	if (c->a[0] && c->a[0] != shim_pid)
+		return -ESRCH;
+	return shim_fwd(EXO_FWD_GETPGRP, 0, 0, 0, 0, 0, 0);
 }
 
 struct rlimit {

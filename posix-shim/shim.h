@@ -32,6 +32,7 @@
 #define EINVAL 22
 #define EMFILE 24
 #define ENOTTY 25
+#define EPIPE 32
 #define ERANGE 34
 #define ENAMETOOLONG 36
 #define ENOSYS 38
@@ -93,6 +94,8 @@ struct shim_siginfo {
 
 /* main.c */
 extern uint64_t shim_pid;
+/* process.c: the program's umask, which path.c applies to new files. */
+uint64_t shim_umask(void);
 /* End the program: exit code, or killed by signal (code ignored). */
 __attribute__((noreturn)) void shim_exit(int code, int signal);
 
@@ -120,6 +123,10 @@ int shim_copy_out(uint64_t uva, const void *src, uint64_t n);
 /* A NUL-terminated string of at most max bytes with its NUL: its length,
  * -EFAULT or -ENAMETOOLONG. */
 int64_t shim_string_in(char *dst, uint64_t uva, uint64_t max);
+/* How many bytes from uva (at most n) the map allows the access to:
+ * nothing is populated. shim_user_ok: 0 if all n, else -EFAULT. */
+uint64_t shim_user_prefix(uint64_t uva, uint64_t n, unsigned access);
+int shim_user_ok(uint64_t uva, uint64_t n, unsigned access);
 
 /* vma.c: the program's address space map. */
 #define VMA_READ 1u
@@ -134,6 +141,7 @@ struct vma {
 #define VMA_HEAP 1u
 #define VMA_STACK 2u
 #define VMA_IMAGE 3u
+#define VMA_PASTEOF 4u /* a file mapping's pages past the end of the file */
 const struct vma *vma_find(uint64_t addr);
 /* Make [start, end) one mapping of prot and kind, replacing what was
  * there (its pages are the caller's to unmap first). 0 or -ENOMEM. */
@@ -164,6 +172,9 @@ int shim_mem_init(void);
 /* Populate the page at va for an access (VM_W for a write) the map allows:
  * 0, -EFAULT (not mapped, or not allowed), -ENOMEM. */
 int shim_populate(uint64_t va, unsigned access);
+/* The accesses a mapping's protection allows (on x86, write or execute
+ * implies read). */
+unsigned shim_vma_allows(unsigned prot);
 void shim_brk_init(uint64_t end);
 
 /* signal.c */
@@ -174,8 +185,10 @@ struct shim_siginfo;
 void shim_signal_fault(struct exo_trap_frame *f, int sig, int code, uint64_t addr);
 /* Deliver pending unblocked signals before the program resumes at f. */
 void shim_signal_check(struct exo_trap_frame *f);
-/* Mark sig pending (kill to self). */
+/* Mark sig pending, sent by the kernel (SIGPIPE) or by the program
+ * itself with si_code code (kill: SI_USER, tkill: SI_TKILL). */
 void shim_signal_raise(int sig);
+void shim_signal_send(int sig, int code);
 /* Save the FPU/SSE/AVX state: shim_fpu_bytes() bytes at a 64-byte
  * aligned area; restore it. */
 uint64_t shim_fpu_bytes(void);
@@ -208,8 +221,6 @@ char *shim_stage_path(int i);
  * out-struct of n bytes: staged, and copied to the program's address
  * user when the call succeeds. */
 int64_t shim_fwd_out(uint64_t nr, uint64_t a[6], int pos, uint64_t user, uint64_t n);
-/* 0 if the program may make the access to every page of [uva, +n)
- * (populating them), else -EFAULT. */
-int shim_user_ok(uint64_t uva, uint64_t n, unsigned access);
+
 
 #endif

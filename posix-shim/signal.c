@@ -69,6 +69,7 @@ struct k_sigframe {
 
 static struct k_sigaction act[NSIG + 1];
 static uint64_t blocked, pending;
+static int32_t pending_code[NSIG + 1]; /* SI_USER (kill) or SI_TKILL */
 static struct k_stack altstack = { .flags = SS_DISABLE };
 static uint8_t fpu_area[FPU_MAX] __attribute__((aligned(64)));
 
@@ -115,6 +116,18 @@ void shim_fpu_restore(const void *area)
 		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
 	else
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
+/* The state a handler starts with, as on Linux: x87 and SSE at their
+ * reset values (control word 0x37f, MXCSR 0x1f80), registers cleared. */
+static void fpu_init(void)
+{
+	static uint8_t init[FPU_MAX] __attribute__((aligned(64)));
+	static const uint16_t fcw = 0x37f;
+	static const uint32_t mxcsr = 0x1f80;
+	memcpy(init, &fcw, sizeof fcw);
+	memcpy(init + 24, &mxcsr, sizeof mxcsr); /* an all-zero xsave header: init */
+	shim_fpu_restore(init);
 }
 
 /* A state from the program's memory that xrstor/fxrstor would refuse
@@ -217,6 +230,7 @@ static void deliver(struct exo_trap_frame *f, int sig, const struct shim_siginfo
 	if (shim_copy_out(fpstate, fpu_area, fpu_bytes) < 0 ||
 	    shim_copy_out(sp, &frame, sizeof frame) < 0)
 		die(f, SIGSEGV, sp, 1); /* no stack to deliver on: Linux kills too */
+	fpu_init();
 
 	f->rsp = sp;
 	f->rip = a->handler;
@@ -242,14 +256,20 @@ void shim_signal_fault(struct exo_trap_frame *f, int sig, int code, uint64_t add
 
 void shim_signal_raise(int sig)
 {
+	shim_signal_send(sig, SI_KERNEL);
+}
+
+void shim_signal_send(int sig, int code)
+{
 	pending |= BIT(sig);
+	pending_code[sig] = code;
 }
 
 void shim_signal_check(struct exo_trap_frame *f)
 {
 	while (pending & ~blocked) {
 		int sig = __builtin_ctzll(pending & ~blocked) + 1;
-		struct shim_siginfo info = { .si_signo = sig, .si_code = SI_TKILL };
+		struct shim_siginfo info = { .si_signo = sig, .si_code = pending_code[sig] };
 		pending &= ~BIT(sig);
 		info.si_addr = shim_pid; /* si_pid, then si_uid 0 */
 		deliver(f, sig, &info, 0, 0);
@@ -359,12 +379,12 @@ int64_t sys_rt_sigreturn(struct shim_call *c)
 	return SHIM_KEEP_FRAME;
 }
 
-static int64_t send(int64_t sig)
+static int64_t send(int64_t sig, int code)
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (sig)
-		shim_signal_raise((int)sig); /* delivered as the call returns */
+		shim_signal_send((int)sig, code); /* delivered as the call returns */
 	return 0;
 }
 
@@ -373,14 +393,14 @@ int64_t sys_kill(struct shim_call *c)
 	int64_t pid = (int32_t)c->a[0];
 	if (pid != (int64_t)shim_pid && pid != 0 && pid != -1)
 		return -ESRCH; /* the only process this guest has */
-	return send((int64_t)c->a[1]);
+	return send((int64_t)c->a[1], SI_USER);
 }
 
 int64_t sys_tkill(struct shim_call *c)
 {
 	if ((int64_t)(int32_t)c->a[0] != (int64_t)shim_pid)
 		return (int32_t)c->a[0] <= 0 ? -EINVAL : -ESRCH;
-	return send((int64_t)c->a[1]);
+	return send((int64_t)c->a[1], SI_TKILL);
 }
 
 int64_t sys_tgkill(struct shim_call *c)
@@ -389,5 +409,5 @@ int64_t sys_tgkill(struct shim_call *c)
 		return -EINVAL;
 	if (c->a[0] != shim_pid || c->a[1] != shim_pid)
 		return -ESRCH;
-	return send((int64_t)c->a[2]);
+	return send((int64_t)c->a[2], SI_TKILL);
 }

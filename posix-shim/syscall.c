@@ -37,16 +37,32 @@ const char *shim_call_name(uint64_t nr)
 	return nr < NCALLS && names[nr] ? names[nr] : NULL;
 }
 
+/* Each call is named once; numbers beyond the table are remembered in a
+ * short list, and past that exo says once that it stops naming them. */
 static void unsupported(uint64_t nr)
 {
-	static uint64_t said[(NCALLS + 63) / 64 + 1];
-	uint64_t slot = nr < NCALLS ? nr : NCALLS;
-	if (said[slot / 64] & (1ull << (slot % 64)))
-		return;
-	said[slot / 64] |= 1ull << (slot % 64);
+	static uint64_t said[(NCALLS + 63) / 64];
+	static uint64_t unknown[32];
+	static unsigned nunknown;
+	if (nr < NCALLS) {
+		if (said[nr / 64] & (1ull << (nr % 64)))
+			return;
+		said[nr / 64] |= 1ull << (nr % 64);
+	} else {
+		for (unsigned i = 0; i < nunknown && i < 32; i++)
+			if (unknown[i] == nr)
+				return;
+		if (nunknown == 32) {
+			exo_notice("posix-shim: more unknown system calls: -ENOSYS, not named");
+			nunknown++;
+		}
+		if (nunknown > 32)
+			return;
+		unknown[nunknown++] = nr;
+	}
 	if (shim_call_name(nr))
 		exo_notice("posix-shim: %s (system call %lu) is not supported: -ENOSYS",
-			    shim_call_name(nr), (unsigned long)nr);
+			   shim_call_name(nr), (unsigned long)nr);
 	else
 		exo_notice("posix-shim: unknown system call %lu: -ENOSYS", (unsigned long)nr);
 }

@@ -5,7 +5,9 @@
  * it names is checked against the map (populated first if the map allows
  * the access, as a fault would) and then reached through hv's direct map
  * of frames, so a bad pointer is -EFAULT to the program and never a fault
- * in the shim, and a read-only page cannot be written through a call. The
+ * in the shim, and a read-only page cannot be written through a call.
+ * Checking a range consults the map only: pages are populated as data
+ * actually reaches them, so a huge length costs nothing it does not use. The
  * page's accessed and dirty bits are set as the CPU would have set them,
  * so DIRTY (a collector's write barrier) sees what a call wrote.
  */
@@ -70,4 +72,25 @@ int64_t shim_string_in(char *dst, uint64_t uva, uint64_t max)
 		i += chunk;
 	}
 	return -ENAMETOOLONG;
+}
+
+uint64_t shim_user_prefix(uint64_t uva, uint64_t n, unsigned access)
+{
+	uint64_t done = 0;
+	while (done < n) {
+		const struct vma *v = vma_find(uva + done);
+		if (!v || (access & ~shim_vma_allows(v->prot)))
+			break;
+		uint64_t room = v->end - (uva + done);
+		done += room < n - done ? room : n - done;
+	}
+	return done;
+}
+
+int shim_user_ok(uint64_t uva, uint64_t n, unsigned access)
+{
+	uint64_t end;
+	if (__builtin_add_overflow(uva, n, &end) || end > VM_USER_MAX)
+		return -EFAULT;
+	return shim_user_prefix(uva, n, access) == n ? 0 : -EFAULT;
 }
