@@ -53,10 +53,20 @@ int64_t shim_fwd(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3
 }
 
 /* read/pread64 (off < 0: read): in chunks through the stage. */
+/* A range the kernel's access_ok() would refuse outright: it wraps or
+ * leaves the lower half. */
+static int out_of_bounds(uint64_t buf, uint64_t n)
+{
+	uint64_t end;
+	return __builtin_add_overflow(buf, n, &end) || end > VM_USER_MAX;
+}
+
 /* A transfer to or from the program's buffer covers what the map allows
  * of it, as the kernel's copy stops at the first bad page. */
 static int64_t usable(uint64_t buf, uint64_t *n, unsigned access)
 {
+	if (out_of_bounds(buf, *n))
+		return -EFAULT;
 	uint64_t ok = shim_user_prefix(buf, *n, access);
 	if (*n && !ok)
 		return -EFAULT;
@@ -64,9 +74,32 @@ static int64_t usable(uint64_t buf, uint64_t *n, unsigned access)
 	return 0;
 }
 
+/* A read into a buffer with no usable byte: the kernel fails it only if
+ * there was something to copy, so at the end of a regular file it is 0. */
+static int64_t nothing_to_copy(int64_t fd, int64_t off)
+{
+	uint64_t gpa;
+	const uint8_t *st = shim_stage_struct(&gpa);
+	if (shim_fwd(EXO_FWD_FSTAT, (uint64_t)fd, gpa, 0, 0, 0, 0) < 0)
+		return -EFAULT;
+	uint32_t mode;
+	int64_t size;
+	memcpy(&mode, st + 24, sizeof mode);
+	memcpy(&size, st + 48, sizeof size);
+	if ((mode & 0170000) != 0100000)
+		return -EFAULT;
+	if (off < 0 && (off = shim_fwd(EXO_FWD_LSEEK, (uint64_t)fd, 0, 1 /* SEEK_CUR */, 0, 0, 0)) < 0)
+		return -EFAULT;
+	return off >= size ? 0 : -EFAULT;
+}
+
 static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 {
 	int64_t total = 0;
+	if (out_of_bounds(buf, n))
+		return -EFAULT;
+	if (n && !shim_user_prefix(buf, n, VMA_WRITE))
+		return nothing_to_copy(fd, off);
 	if (usable(buf, &n, VMA_WRITE) < 0)
 		return -EFAULT;
 	do {
@@ -158,6 +191,8 @@ static int64_t vector_io(struct shim_call *c, int write, int64_t off)
 	for (uint64_t i = 0; i < cnt; i++) {
 		if (iov[i].len > (uint64_t)INT64_MAX - asked)
 			return -EINVAL;
+		if (out_of_bounds(iov[i].base, iov[i].len))
+			return -EFAULT;
 		asked += iov[i].len;
 	}
 	for (uint64_t i = 0; i < cnt; i++) { /* up to the first bad byte */

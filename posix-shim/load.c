@@ -99,6 +99,27 @@ static int segment(const struct phdr *ph, uint64_t base)
 	return 0;
 }
 
+/* AT_RANDOM's 16 bytes where the host gives none: the CPU's RDRAND if it
+ * has one, else the TSC stirred (musl seeds its stack canary from them). */
+static void random_bytes(uint8_t *out)
+{
+	uint32_t r[4];
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(1), "c"(0));
+	for (int i = 0; i < 2; i++) {
+		uint64_t v = 0;
+		unsigned char ok = 0;
+		if (r[2] & (1u << 30))
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		if (!ok) {
+			uint32_t lo, hi;
+			__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+			v = ((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ull;
+			v ^= v >> 29;
+		}
+		memcpy(out + 8 * i, &v, sizeof v);
+	}
+}
+
 /* The payload's frames, back to hv: the program is copied out of them. */
 static void release_payload(void)
 {
@@ -142,7 +163,7 @@ static int stack(const struct ehdr *eh, uint64_t base, uint64_t phdr, uint64_t *
 	uint64_t platform_va = top - (sizeof buf - at);
 	at = (at - 16) & ~15ull;
 	if (shim_fwd(EXO_FWD_GETRANDOM, shim_stage_gpa(shim_stage), 16, 0, 0, 0, 0) != 16)
-		return fail("no random bytes from the host");
+		random_bytes(shim_stage); /* a host without getrandom */
 	memcpy(buf + at, shim_stage, 16);
 	uint64_t random_va = top - (sizeof buf - at);
 

@@ -10,10 +10,12 @@
 
 static exo_trap_handler handlers[32];
 
-void exo_trap_set(unsigned vector, exo_trap_handler h)
+exo_trap_handler exo_trap_set(unsigned vector, exo_trap_handler h)
 {
+	exo_trap_handler old = vector < 32 ? handlers[vector] : 0;
 	if (vector < 32)
 		handlers[vector] = h;
+	return old;
 }
 
 void exo_trap(struct exo_trap_frame *f)

@@ -32,10 +32,10 @@ int vm_pcid_init(void)
 		return 0;
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-	exo_trap_set(13, catch_gp);
+	exo_trap_handler before = exo_trap_set(13, catch_gp); /* another layer's, kept */
 	__asm__ volatile(".globl vm_pcid_probe\n"
 			 "vm_pcid_probe: mov %%rax, %%cr4"
 			 : : "a"(cr4 | CR4_PCIDE) : "memory");
-	exo_trap_set(13, 0);
+	exo_trap_set(13, before);
 	return refused ? -1 : 1;
 }

@@ -80,7 +80,7 @@ Test(metal, bochs_ran_every_guest_and_exited_zero)
 		  "no TSC rate measured:\n%s", out);
 	cr_assert(strstr(out, "metal: all done\n"), "%s", out);
 	cr_assert(!strstr(out, "frames leaked"), "%s", out);
-	cr_assert_eq(nguests, 18, "%d guests ran:\n%s", nguests, out);
+	cr_assert_eq(nguests, 19, "%d guests ran:\n%s", nguests, out);
 }
 
 Test(metal, hello_runs_unchanged)
@@ -219,6 +219,12 @@ Test(metal, a_program_runs_under_posix_shim_and_prints_what_it_prints_natively)
 	same_as_native(15, (char *const[]){ "compute", "on", "metal", "status=200", NULL }, 200);
 }
 
+Test(metal, a_program_runs_with_its_code_in_ring_3_too)
+{
+	guest(16, 0, (const char *const[]){ "argv[1] = in-ring-3\n", "compute: done, exit status 0\n", NULL });
+	same_as_native(16, (char *const[]){ "compute", "in-ring-3", NULL }, 0);
+}
+
 Test(metal, a_program_needs_a_posix_shim_module_before_it)
 {
 	cr_assert(strstr(out, "metal: module 16 (compute) is a program and no posix-shim module came "
@@ -230,9 +236,9 @@ Test(metal, a_program_needs_a_posix_shim_module_before_it)
 
 Test(metal, a_module_that_is_not_a_guest_image_is_refused_and_the_rest_run)
 {
-	guest(16, 126, (const char *const[]){ "metal: not-a-guest: dynamically linked: exo runs static "
+	guest(17, 126, (const char *const[]){ "metal: not-a-guest: dynamically linked: exo runs static "
 		"executables (link it with -static", NULL });
-	guest(17, 0, (const char *const[]){ "hello from an exo guest in ring 0\n", NULL });
+	guest(18, 0, (const char *const[]){ "hello from an exo guest in ring 0\n", NULL });
 }
 
 Test(metal, a_cpu_without_vt_x_gets_a_clear_message_and_a_failing_status)

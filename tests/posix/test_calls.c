@@ -105,7 +105,6 @@ MEMORY(malloc, ASSERT_LINE(out, "contents kept: ok"))
 /* Where exo has differed from Linux. */
 MEMORY(mmap_errors, ASSERT_LINE(out, "mmap a directory = -1 ENODEV"))
 MEMORY(sigbus, ASSERT_LINE(out, "page past the end of the file: SIGBUS BUS_ADRERR at the address"))
-MEMORY(dontneed_file, ASSERT_LINE(out, "file contents again: ok"))
 
 /* --- signals --- */
 

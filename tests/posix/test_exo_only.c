@@ -107,6 +107,20 @@ Test(cwd, starts_at_the_root)
 	cr_assert_str_eq(r.out, "c:.: cwd /\n");
 }
 
+/* A documented difference (docs/posix-shim.md, "Memory calls"): the shim
+ * keeps no link to a private file mapping's file, so MADV_DONTNEED there
+ * gives zero pages, where Linux reads the file again. */
+Test(memory, dontneed_on_a_private_file_mapping_reads_zero)
+{
+	struct exo_result r;
+	exo_prog(&r, "memory", "dontneed_file", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "madvise MADV_DONTNEED = 0\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "file contents again: "), "%s", r.out);
+	cr_assert(!strstr(r.out, "file contents again: ok"), "the shim re-read the file: "
+		  "update docs/posix-shim.md and move this test back to test_calls.c\n%s", r.out);
+}
+
 /* Calls the shim does not serve: -ENOSYS to the program, and exactly one
  * line naming each on exo's stderr, however often it is made. */
 Test(nosys, unserved_calls_are_enosys_and_named_once)

@@ -61,7 +61,9 @@ struct exo_trap_frame {
  * frame->rip, which it may change), 0 to fall through to the report that
  * ends the guest. */
 typedef int (*exo_trap_handler)(struct exo_trap_frame *frame);
-void exo_trap_set(unsigned vector, exo_trap_handler h);
+/* Install h for vector (NULL: none); returns the handler it replaces, so
+ * a library that borrows a vector for a moment can give it back. */
+exo_trap_handler exo_trap_set(unsigned vector, exo_trap_handler h);
 /* Replace guestlib's entry stub for vector with a library OS's own (NULL
  * restores guestlib's). The stub receives the raw CPU frame; guestlib's
  * stub for a vector is exo_vector_N, where a stub may pass on what it
