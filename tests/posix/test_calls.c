@@ -307,3 +307,22 @@ ERRORS(partial, ASSERT_LINE(out, "read 10 into the last 4 bytes of a page = 4"))
 ERRORS(errno_order, ASSERT_LINE(out, "readlink of a non-link into a bad buffer = -1 EINVAL"))
 /* A length far beyond the buffer, on a small file: Linux reads the file. */
 ERRORS(huge_read, ASSERT_LINE(out, "read 1 GiB into a 1 MiB heap buffer from a 10-byte file = 10"))
+
+/* --- static-pie: the same programs, relocated by musl's rcrt1.o at the
+ * base posix-shim picks --- */
+
+Test(pie, process_runs_as_a_static_pie)
+{
+	const char *out = COMPARE("pie-process", "tls");
+	ASSERT_LINE(out, "reads through the new FS: ok");
+	out = COMPARE("pie-process", "auxv");
+	ASSERT_LINE(out, "AT_PAGESZ 4096");
+}
+
+Test(pie, memory_runs_as_a_static_pie)
+{
+	const char *out = COMPARE("pie-memory", "protect");
+	ASSERT_LINE(out, "write page 1: SIGSEGV SEGV_ACCERR at the address");
+	out = COMPARE("pie-memory", "mremap");
+	ASSERT_LINE(out, "contents moved: ok");
+}
