@@ -181,7 +181,8 @@ $(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H)
 
 $(B)/tests/kvm/%: tests/kvm/%.c $(KVM_SRC) $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/report.c -lcriterion
+	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/files.c hv/kvm/paths.c \
+		hv/kvm/report.c -lcriterion
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)

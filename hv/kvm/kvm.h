@@ -23,8 +23,9 @@ struct kvm_pool {
 	struct hv_pool core;
 };
 
-/* The host side of a guest's forwarded calls (forward.c): its descriptor
- * table and the directory its paths resolve under, as "/". */
+/* The host side of a guest's forwarded calls (forward.c, files.c, paths.c;
+ * what they share is in forward.h): its descriptor table and the directory
+ * its paths resolve under, as "/". */
 struct kvm_files {
 	int root;                 /* O_PATH|O_DIRECTORY descriptor of --root */
 	char root_path[4096];     /* its canonical host path, for getcwd */
@@ -80,7 +81,7 @@ uint64_t kvm_tsc_khz(struct kvm_vm *vm);
 int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
 		   uint64_t *len, struct hv_image *img);
 
-/* forward.c: open root (a directory) as the guest's "/" and cwd, and give
+/* files.c: open root (a directory) as the guest's "/" and cwd, and give
  * the guest descriptors 0-2 as copies of exo's own. 0, or an exit status
  * after a one-line message. close: every descriptor the guest held. */
 int kvm_files_open(struct kvm_files *f, const char *root);

@@ -1,5 +1,5 @@
 /*
- * tests/kvm/test_forward.c: hv/kvm/forward.c, the host side of a guest's
+ * tests/kvm/test_forward.c: hv/kvm/forward.c, files.c and paths.c, the host side of a guest's
  * forwarded calls: its descriptor table and its paths confined to --root.
  *
  * Each test gets a fresh temporary directory holding the guest's root and,
