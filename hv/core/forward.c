@@ -7,7 +7,8 @@
  * of the guest into hv's own storage and each buffer is checked to lie in
  * frames the guest owns, so the platform only ever gets host pointers it
  * can use as they are. The second half, what a call may touch on the host
- * (descriptors, the --root confinement), is the platform's (hv/kvm/files.c and paths.c).
+ * (descriptors, the --root confinement), is the platform's (hv/kvm/files.c
+ * and hv/kvm/paths.c).
  */
 #include <string.h>
 

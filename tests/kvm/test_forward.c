@@ -1,6 +1,6 @@
 /*
- * tests/kvm/test_forward.c: hv/kvm/forward.c, files.c and paths.c, the host side of a guest's
- * forwarded calls: its descriptor table and its paths confined to --root.
+ * tests/kvm/test_forward.c: hv/kvm/forward.c, files.c and paths.c, the
+ * host side of a guest's forwarded calls: its descriptor table and its paths confined to --root.
  *
  * Each test gets a fresh temporary directory holding the guest's root and,
  * beside it, a secret file and directory the guest must never reach. Calls
