@@ -44,23 +44,12 @@ static void drain(int fd, char *buf, size_t *len, size_t cap, int *open)
 	buf[*len] = '\0';
 }
 
-/* Run argv (NULL-terminated; argv[0] is the program) and fill r. */
-static inline void run_argv(char *const argv[], struct exo_result *r)
+/* The parent's half of a run: read the child's stdout and stderr from the
+ * pipes' read ends until both close, kill it past RUN_LIMIT_S, and record
+ * how it ended (128 + n for a signal). A run that timed out fails. */
+static inline void collect(pid_t pid, int out[2], int err[2], struct exo_result *r,
+			   const char *what)
 {
-	int out[2], err[2];
-	memset(r, 0, sizeof *r);
-	cr_assert(pipe(out) == 0 && pipe(err) == 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		close(out[0]);
-		close(err[0]);
-		execvp(argv[0], argv);
-		fprintf(stderr, "harness: exec %s failed\n", argv[0]);
-		_exit(255);
-	}
 	close(out[1]);
 	close(err[1]);
 	size_t lo = 0, le = 0;
@@ -84,7 +73,28 @@ static inline void run_argv(char *const argv[], struct exo_result *r)
 	close(out[0]);
 	close(err[0]);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	cr_assert(!r->timed_out, "run did not finish within %d s; stderr: %s", RUN_LIMIT_S, r->err);
+	cr_assert(!r->timed_out, "%s did not finish within %d s; stderr: %s", what, RUN_LIMIT_S,
+		  r->err);
+}
+
+/* Run argv (NULL-terminated; argv[0] is the program) and fill r. */
+static inline void run_argv(char *const argv[], struct exo_result *r)
+{
+	int out[2], err[2];
+	memset(r, 0, sizeof *r);
+	cr_assert(pipe(out) == 0 && pipe(err) == 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(out[0]);
+		close(err[0]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "harness: exec %s failed\n", argv[0]);
+		_exit(255);
+	}
+	collect(pid, out, err, r, argv[0]);
 }
 
 /* exo_run(&r, "run", "--mem", "1M", IMAGES "hello", NULL) */

@@ -111,30 +111,7 @@ static inline void run_with(const struct run_opts *o, char *const argv[], struct
 		dprintf(2, "harness: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(255);
 	}
-	close(out[1]);
-	close(err[1]);
-	size_t lo = 0, le = 0;
-	int oo = 1, eo = 1;
-	time_t deadline = time(NULL) + RUN_LIMIT_S;
-	while ((oo || eo) && time(NULL) < deadline) {
-		struct pollfd p[2] = { { oo ? out[0] : -1, POLLIN, 0 }, { eo ? err[0] : -1, POLLIN, 0 } };
-		if (poll(p, 2, 1000) <= 0)
-			continue;
-		if (p[0].revents)
-			drain(out[0], r->out, &lo, sizeof r->out, &oo);
-		if (p[1].revents)
-			drain(err[0], r->err, &le, sizeof r->err, &eo);
-	}
-	if (oo || eo) {
-		r->timed_out = 1;
-		kill(pid, SIGKILL);
-	}
-	int st;
-	waitpid(pid, &st, 0);
-	close(out[0]);
-	close(err[0]);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	cr_assert(!r->timed_out, "%s did not finish within %d s; stderr: %s", argv[0], RUN_LIMIT_S, r->err);
+	collect(pid, out, err, r, argv[0]);
 }
 
 /* build/exo run [OPTIONS...] --root DIR PROGRAM ARGS..., in DIR.
