@@ -239,16 +239,19 @@ check:
 	$(MAKE) test
 
 # The demo: a guest that greets, one that works its frames, one that forges
-# hypercall arguments and carries on, and one that touches a frame it does
-# not own and is ended alone. Each line says the command and its status.
+# hypercall arguments and carries on, one that touches a frame it does not
+# own and is ended alone, and an ordinary static musl program under
+# posix-shim (the one hv/metal runs too). Each line says the command and
+# its status.
 DEMO_RUNS := "--stats $(B)/apps/hello demo" \
 	"--mem 1M $(B)/tests/guest/frames" \
 	"$(B)/tests/guest/forged" \
-	"$(B)/tests/guest/crash read-unowned"
+	"$(B)/tests/guest/crash read-unowned" \
+	"--stats $(B)/tests/metal/progs/compute a musl program status=7"
 
 demo:
 	$(MAKE) deps
-	$(MAKE) all
+	$(MAKE) all $(B)/tests/metal/progs/compute
 	@for r in $(DEMO_RUNS); do echo; echo "\$$ $(B)/exo run $$r"; \
 		$(B)/exo run $$r; echo "[exit status $$?]"; done
 

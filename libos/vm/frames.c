@@ -40,6 +40,22 @@ int vm_frame_get(uint64_t *frame)
 	return 0;
 }
 
+/* Frames beyond what the list keeps, on their way back to hv: given back
+ * EXO_FRAMES_MAX at a time, and by vm_frames_flush at the end of an
+ * operation that freed many, so unmapping a large range costs a few exits
+ * rather than one a frame. */
+static uint64_t spill[EXO_FRAMES_MAX];
+static unsigned nspill;
+
+void vm_frames_flush(void)
+{
+	if (!nspill)
+		return;
+	vm_state.stats.hv_calls++;
+	exo_frames_release(spill, nspill, 0);
+	nspill = 0;
+}
+
 void vm_frame_put(uint64_t frame)
 {
 	memset(vm_phys(frame << 12), 0, VM_PAGE);
@@ -47,10 +63,9 @@ void vm_frame_put(uint64_t frame)
 		cache[ncached++] = frame;
 		return;
 	}
-	vm_state.stats.hv_calls++;
-	static uint64_t one;
-	one = frame;
-	exo_frames_release(&one, 1, 0); /* list full: give it back to hv */
+	spill[nspill++] = frame;
+	if (nspill == EXO_FRAMES_MAX)
+		vm_frames_flush();
 }
 
 int vm_frames_huge(uint64_t *first)

@@ -68,6 +68,7 @@ int vm_unmap(uint64_t va, uint64_t npages)
 			i++;
 		}
 	}
+	vm_frames_flush();
 	return (int)npages;
 }
 

@@ -100,6 +100,7 @@ int vm_unmap_range(uint64_t va, uint64_t npages)
 	int n = each_mapped(va, npages, unmap_one, NULL);
 	if (n > 0)
 		vm_tlb_flush(va, npages);
+	vm_frames_flush(); /* after the flush: no stale entry reaches a frame hv has */
 	return n;
 }
 

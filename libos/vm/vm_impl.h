@@ -49,6 +49,7 @@ extern struct vm_state vm_state;
 /* frames.c: the local free list. */
 int vm_frame_get(uint64_t *frame);          /* a zeroed frame */
 void vm_frame_put(uint64_t frame);          /* back to the list, zeroed */
+void vm_frames_flush(void);                 /* give hv what the list can't keep */
 int vm_frames_huge(uint64_t *first);        /* 512 aligned contiguous frames */
 void vm_frames_huge_put(uint64_t first);
 
