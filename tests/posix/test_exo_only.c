@@ -107,6 +107,24 @@ Test(cwd, starts_at_the_root)
 	cr_assert_str_eq(r.out, "c:.: cwd /\n");
 }
 
+/* hv gives no file away: chown to the owner a file has succeeds, any
+ * other owner is EPERM (docs/posix-shim.md). */
+Test(owner, chown_keeps_owners_and_refuses_changes)
+{
+	struct exo_result r;
+	exo_prog(&r, "owner", NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out,
+			 "fchown to its own owner = 0\n"
+			 "fchown leaving both alone = 0\n"
+			 "chown to its own owner = 0\n"
+			 "lchown leaving both alone = 0\n"
+			 "fchownat to its own group = 0\n"
+			 "fchown to another user = -1 Operation not permitted\n"
+			 "chown of a missing file = -1 No such file or directory\n");
+	cr_assert_eq(r.err[0], '\0', "a notice: %s", r.err);
+}
+
 /* A documented difference (docs/posix-shim.md, "Memory calls"): the shim
  * keeps no link to a private file mapping's file, so MADV_DONTNEED there
  * gives zero pages, where Linux reads the file again. */
