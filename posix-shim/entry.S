@@ -22,6 +22,7 @@
  * ring 3 at shim_upcall_entry, on the shim stack, so that signal delivery
  * (xsave included) runs natively in the program's ring.
  */
+#include "exo/frame.h"
 #define SEL_UCODE 0x2b
 #define SEL_UDATA 0x23
 #define STACK_BYTES 65536
@@ -63,21 +64,7 @@ in_ring:
 	pushq	%rcx			/* rip */
 	pushq	$0			/* error code */
 	pushq	$-1			/* vector: none, a system call */
-	pushq	%r15
-	pushq	%r14
-	pushq	%r13
-	pushq	%r12
-	pushq	%r11
-	pushq	%r10
-	pushq	%r9
-	pushq	%r8
-	pushq	%rbp
-	pushq	%rdi
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rbx
-	pushq	%rax
+	EXO_PUSH_GPRS
 	movq	%rsp, %rdi
 	cld			/* SFMASK clears DF, but not where syscall stays in ring 3 */
 	call	shim_syscall
@@ -103,21 +90,7 @@ shim_resume:
 	movq	160(%rdi), %rax
 	movq	%rax, resume_rsp(%rip)
 	movq	%rdi, %rsp
-	popq	%rax
-	popq	%rbx
-	popq	%rcx
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	popq	%rbp
-	popq	%r8
-	popq	%r9
-	popq	%r10
-	popq	%r11
-	popq	%r12
-	popq	%r13
-	popq	%r14
-	popq	%r15
+	EXO_POP_GPRS
 	addq	$32, %rsp		/* vector, error code, rip, cs */
 	popfq
 	movq	resume_rsp(%rip), %rsp

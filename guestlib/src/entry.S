@@ -7,6 +7,7 @@
  * where the CPU does not, then the vector, then every general register, in
  * the layout of struct exo_trap_frame, and hands that frame to exo_trap.
  */
+#include "exo/frame.h"
 	.section .text.entry, "ax"
 	.globl _start
 _start:
@@ -65,39 +66,11 @@ exo_vector_\vec:
 	stubs	0, 31
 
 trap_common:
-	pushq	%r15
-	pushq	%r14
-	pushq	%r13
-	pushq	%r12
-	pushq	%r11
-	pushq	%r10
-	pushq	%r9
-	pushq	%r8
-	pushq	%rbp
-	pushq	%rdi
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rbx
-	pushq	%rax
+	EXO_PUSH_GPRS
 	movq	%rsp, %rdi
 	cld			/* an interrupt gate keeps DF; C wants it clear */
 	call	exo_trap
-	popq	%rax
-	popq	%rbx
-	popq	%rcx
-	popq	%rdx
-	popq	%rsi
-	popq	%rdi
-	popq	%rbp
-	popq	%r8
-	popq	%r9
-	popq	%r10
-	popq	%r11
-	popq	%r12
-	popq	%r13
-	popq	%r14
-	popq	%r15
+	EXO_POP_GPRS
 	addq	$16, %rsp
 	iretq
 
