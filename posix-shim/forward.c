@@ -13,7 +13,7 @@
 #include "shim.h"
 
 #define STRUCTS_AT (SHIM_STAGE_BYTES + 2 * EXO_FWD_PATH_MAX)
-uint8_t shim_stage[STRUCTS_AT + 4096] __attribute__((aligned(4096)));
+uint8_t shim_stage[STRUCTS_AT + EXO_PAGE_SIZE] __attribute__((aligned(EXO_PAGE_SIZE)));
 
 #define IOV_MAX 1024
 #define F_DUPFD 0

@@ -140,7 +140,7 @@ static void release_payload(void)
  * vectors, with argc at the 16-byte aligned stack pointer. */
 static int stack(const struct ehdr *eh, uint64_t base, uint64_t phdr, uint64_t *sp)
 {
-	static uint8_t buf[2 * EXO_ARGS_BYTES + 4096];
+	static uint8_t buf[2 * EXO_ARGS_BYTES + EXO_PAGE_SIZE]; /* strings, random, vectors */
 	static uint64_t vec[2 * EXO_ARGC_MAX + 64];
 	const struct exo_page *p = exo_page();
 	uint64_t top = SHIM_STACK_TOP, at = sizeof buf, nvec = 0, strings[2 * EXO_ARGC_MAX];

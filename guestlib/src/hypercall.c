@@ -38,7 +38,8 @@ int64_t exo_console_write(const char *buf, size_t len)
 	static struct exo_hc_console a;
 	int64_t rc = 0;
 	while (len) {
-		size_t n = exo_gpa_contiguous(buf) ? len : 4096 - ((uintptr_t)buf & 4095);
+		size_t n = exo_gpa_contiguous(buf) ? len
+						: EXO_PAGE_SIZE - ((uintptr_t)buf & (EXO_PAGE_SIZE - 1));
 		n = n < len ? n : len;
 		a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf), .len = n };
 		if ((rc = exo_hypercall(EXO_HC_CONSOLE, &a)) < 0)

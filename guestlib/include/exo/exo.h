@@ -57,6 +57,17 @@ struct exo_trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+/* Assembly (guestlib's stubs, libos/vm's and posix-shim's entries) uses
+ * these offsets; exo/frame.h has the register order. */
+_Static_assert(sizeof(struct exo_trap_frame) == 176, "exo_trap_frame's size");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, vector) == 120, "vector");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, error_code) == 128, "error_code");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, rip) == 136, "rip");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, cs) == 144, "cs");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, rflags) == 152, "rflags");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, rsp) == 160, "rsp");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, ss) == 168, "ss");
+
 /* A handler returns 1 if it dealt with the exception (execution resumes at
  * frame->rip, which it may change), 0 to fall through to the report that
  * ends the guest. */
