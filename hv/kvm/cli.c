@@ -18,8 +18,6 @@
 #include "kvm.h"
 #include "config.h"
 
-#define USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
-	"[--root DIR] [--env K=V]... IMAGE [ARGS...]"
 
 int kvm_parse_size(const char *s, uint64_t *bytes, const char **why)
 {
@@ -69,7 +67,7 @@ static int size_option(const char *name, const char *arg, uint64_t *out)
 {
 	const char *why;
 	if (!arg)
-		return kvm_fail(HV_STATUS_USAGE, "%s: missing SIZE\n" USAGE, name);
+		return kvm_fail(HV_STATUS_USAGE, "%s: missing SIZE\n" KVM_USAGE, name);
 	if (kvm_parse_size(arg, out, &why) < 0)
 		return kvm_fail(HV_STATUS_USAGE, "%s %s: %s", name, arg, why);
 	if (*out > machine_bytes())
@@ -100,7 +98,7 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 		} else if (!strcmp(a, "--ring")) {
 			const char *r = argv[i + 1];
 			if (!r)
-				return kvm_fail(HV_STATUS_USAGE, "--ring: missing auto, 0 or 3\n" USAGE);
+				return kvm_fail(HV_STATUS_USAGE, "--ring: missing auto, 0 or 3\n" KVM_USAGE);
 			if (!strcmp(r, "auto"))
 				o->ring = EXO_RING_AUTO;
 			else if (!strcmp(r, "0"))
@@ -112,12 +110,12 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 			i++;
 		} else if (!strcmp(a, "--root")) {
 			if (!argv[i + 1])
-				return kvm_fail(HV_STATUS_USAGE, "--root: missing DIR\n" USAGE);
+				return kvm_fail(HV_STATUS_USAGE, "--root: missing DIR\n" KVM_USAGE);
 			o->root = argv[++i];
 		} else if (!strcmp(a, "--env")) {
 			const char *kv = argv[i + 1];
 			if (!kv)
-				return kvm_fail(HV_STATUS_USAGE, "--env: missing K=V\n" USAGE);
+				return kvm_fail(HV_STATUS_USAGE, "--env: missing K=V\n" KVM_USAGE);
 			if (kv[0] == '=' || !strchr(kv, '='))
 				return kvm_fail(HV_STATUS_USAGE, "--env %s: must be NAME=VALUE", kv);
 			if (o->envc == EXO_ARGC_MAX)
@@ -130,11 +128,11 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 			i++;
 			break;
 		} else {
-			return kvm_fail(HV_STATUS_USAGE, "unknown option %s\n" USAGE, a);
+			return kvm_fail(HV_STATUS_USAGE, "unknown option %s\n" KVM_USAGE, a);
 		}
 	}
 	if (i >= argc)
-		return kvm_fail(HV_STATUS_USAGE, "missing IMAGE\n" USAGE);
+		return kvm_fail(HV_STATUS_USAGE, "missing IMAGE\n" KVM_USAGE);
 	if (o->mem_bytes > o->pool_bytes)
 		return kvm_fail(HV_STATUS_USAGE, "--mem (%llu KiB) is larger than --pool (%llu KiB)",
 				(unsigned long long)(o->mem_bytes >> 10),

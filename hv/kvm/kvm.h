@@ -59,6 +59,10 @@ struct kvm_options {
 	char *envp[EXO_ARGC_MAX];
 };
 
+/* The command line, as usage messages and --help print it. */
+#define KVM_USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
+	"[--root DIR] [--env K=V]... IMAGE [ARGS...]"
+
 /* cli.c: parse "64M", "1G", "4096"; 0 or -1 with *why set. */
 int kvm_parse_size(const char *s, uint64_t *bytes, const char **why);
 /* Parse `exo run ...` into opts; returns 0 or an exit status. */

@@ -148,11 +148,9 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return run(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
-		puts("usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] "
-		     "[--root DIR] [--env K=V]... IMAGE [ARGS...]");
+		puts(KVM_USAGE);
 		return 0;
 	}
-	return kvm_fail(HV_STATUS_USAGE, "%s\nusage: exo run [--mem SIZE] [--pool SIZE] "
-			"[--ring auto|0|3] [--stats] IMAGE [ARGS...]",
+	return kvm_fail(HV_STATUS_USAGE, "%s\n" KVM_USAGE,
 			argc < 2 ? "missing command" : "unknown command");
 }
