@@ -74,23 +74,32 @@ static int64_t usable(uint64_t buf, uint64_t *n, unsigned access)
 	return 0;
 }
 
+int64_t shim_stat(uint64_t fd, uint64_t path_gpa, uint64_t flags, struct shim_stat *s)
+{
+	uint64_t gpa;
+	const uint8_t *st = shim_stage_struct(&gpa);
+	int64_t rc = path_gpa ? shim_fwd(EXO_FWD_NEWFSTATAT, fd, path_gpa, gpa, flags, 0, 0)
+			      : shim_fwd(EXO_FWD_FSTAT, fd, gpa, 0, 0, 0, 0);
+	if (rc < 0)
+		return rc;
+	/* x86-64's struct stat: st_mode at 24, st_uid 28, st_gid 32, st_size 48 */
+	memcpy(&s->mode, st + 24, sizeof s->mode);
+	memcpy(&s->uid, st + 28, sizeof s->uid);
+	memcpy(&s->gid, st + 32, sizeof s->gid);
+	memcpy(&s->size, st + 48, sizeof s->size);
+	return 0;
+}
+
 /* A read into a buffer with no usable byte: the kernel fails it only if
  * there was something to copy, so at the end of a regular file it is 0. */
 static int64_t nothing_to_copy(int64_t fd, int64_t off)
 {
-	uint64_t gpa;
-	const uint8_t *st = shim_stage_struct(&gpa);
-	if (shim_fwd(EXO_FWD_FSTAT, (uint64_t)fd, gpa, 0, 0, 0, 0) < 0)
-		return -EFAULT;
-	uint32_t mode;
-	int64_t size;
-	memcpy(&mode, st + 24, sizeof mode);
-	memcpy(&size, st + 48, sizeof size);
-	if ((mode & 0170000) != 0100000)
+	struct shim_stat st;
+	if (shim_stat((uint64_t)fd, 0, 0, &st) < 0 || (st.mode & S_IFMT) != S_IFREG)
 		return -EFAULT;
 	if (off < 0 && (off = shim_fwd(EXO_FWD_LSEEK, (uint64_t)fd, 0, 1 /* SEEK_CUR */, 0, 0, 0)) < 0)
 		return -EFAULT;
-	return off >= size ? 0 : -EFAULT;
+	return off >= st.size ? 0 : -EFAULT;
 }
 
 static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)

@@ -104,16 +104,14 @@ static int segment(const struct phdr *ph, uint64_t base)
 static void random_bytes(uint8_t *out)
 {
 	uint32_t r[4];
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(1), "c"(0));
+	exo_cpuid(1, 0, r);
 	for (int i = 0; i < 2; i++) {
 		uint64_t v = 0;
 		unsigned char ok = 0;
 		if (r[2] & (1u << 30))
 			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
 		if (!ok) {
-			uint32_t lo, hi;
-			__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-			v = ((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ull;
+			v = exo_rdtsc() * 0x9e3779b97f4a7c15ull;
 			v ^= v >> 29;
 		}
 		memcpy(out + 8 * i, &v, sizeof v);
@@ -168,7 +166,7 @@ static int stack(const struct ehdr *eh, uint64_t base, uint64_t phdr, uint64_t *
 	uint64_t random_va = top - (sizeof buf - at);
 
 	uint32_t r[4];
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(1), "c"(0));
+	exo_cpuid(1, 0, r);
 	vec[nvec++] = p->argc;
 	for (uint32_t i = 0; i < p->argc; i++)
 		vec[nvec++] = strings[i];

@@ -44,17 +44,24 @@ unsigned shim_vma_allows(unsigned prot)
 	return prot ? prot | VMA_READ : 0;
 }
 
-int shim_populate(uint64_t va, unsigned access)
+/* shim_populate for va in mapping v (NULL: none), already looked up. */
+static int populate(const struct vma *v, uint64_t va, unsigned access, uint64_t *gpa)
 {
-	const struct vma *v = vma_find(va);
-	uint64_t gpa;
 	unsigned prot;
 	if (!v || (access & ~shim_vma_allows(v->prot)) || v->kind == VMA_PASTEOF)
 		return -EFAULT;
-	if (vm_query(va, &gpa, &prot))
+	if (vm_query(va, gpa, &prot))
 		return 0;
 	int rc = vm_map(va & ~(VM_PAGE - 1), 1, v->prot);
-	return rc == -VM_ENOMEM ? -ENOMEM : rc < 0 ? -EFAULT : 0;
+	if (rc < 0)
+		return rc == -VM_ENOMEM ? -ENOMEM : -EFAULT;
+	vm_query(va, gpa, &prot);
+	return 0;
+}
+
+int shim_populate(uint64_t va, unsigned access, uint64_t *gpa)
+{
+	return populate(vma_find(va), va, access, gpa);
 }
 
 static int fault(struct vm_fault *vf, void *arg)
@@ -71,7 +78,8 @@ static int fault(struct vm_fault *vf, void *arg)
 		shim_fault_signal(vf->regs, SIGBUS, BUS_ADRERR, vf->addr);
 		return VM_RETRY;
 	}
-	int rc = shim_populate(vf->addr, access);
+	uint64_t gpa;
+	int rc = populate(v, vf->addr, access, &gpa);
 	if (rc == -ENOMEM) {
 		exo_notice("posix-shim: out of memory at 0x%lx: the program needs more than "
 			    "--mem allows", (unsigned long)vf->addr);
@@ -130,9 +138,8 @@ int64_t sys_brk(struct shim_call *c)
 		return (int64_t)brk_cur;
 	uint64_t old_end = page_up(brk_cur), new_end = page_up(want);
 	if (new_end > old_end) {
-		for (uint64_t a = old_end; a < new_end; a += VM_PAGE) /* no room: keep brk */
-			if (vma_find(a))
-				return (int64_t)brk_cur;
+		if (!vma_gap_free(old_end, new_end - old_end)) /* no room: keep brk */
+			return (int64_t)brk_cur;
 		if (vma_set(old_end, new_end, VMA_READ | VMA_WRITE, VMA_HEAP) < 0)
 			return (int64_t)brk_cur;
 	} else if (new_end < old_end) {
@@ -166,8 +173,6 @@ static int64_t fill_from_file(uint64_t addr, uint64_t len, int64_t fd, uint64_t 
 	return 0;
 }
 
-#define S_IFMT 0170000
-#define S_IFREG 0100000
 #define O_ACCMODE 3
 #define O_WRONLY 1
 #define F_GETFL 3
@@ -178,20 +183,17 @@ static int64_t fill_from_file(uint64_t addr, uint64_t len, int64_t fd, uint64_t 
  * writes would never reach the file) opened for writing too. */
 static int64_t file_checks(int64_t fd, unsigned type, uint64_t prot, uint64_t *bytes)
 {
-	uint64_t gpa;
-	const uint8_t *st = shim_stage_struct(&gpa);
-	int64_t rc = shim_fwd(EXO_FWD_FSTAT, (uint64_t)fd, gpa, 0, 0, 0, 0);
+	struct shim_stat st;
+	int64_t rc = shim_stat((uint64_t)fd, 0, 0, &st);
 	if (rc < 0)
 		return rc;
-	uint32_t mode;
-	memcpy(&mode, st + 24, sizeof mode);  /* struct stat's st_mode */
-	memcpy(bytes, st + 48, sizeof *bytes); /* st_size */
+	*bytes = (uint64_t)st.size;
 	int64_t fl = shim_fwd(EXO_FWD_FCNTL, (uint64_t)fd, F_GETFL, 0, 0, 0, 0);
 	if (fl < 0)
 		return fl;
 	if ((fl & O_ACCMODE) == O_WRONLY)
 		return -EACCES;
-	if ((mode & S_IFMT) != S_IFREG)
+	if ((st.mode & S_IFMT) != S_IFREG)
 		return -ENODEV;
 	if (type != MAP_PRIVATE && (prot & VMA_WRITE)) {
 		if ((fl & O_ACCMODE) != 2)
@@ -228,9 +230,8 @@ int64_t sys_mmap(struct shim_call *c)
 		int rc = range_ok(addr, len);
 		if (rc < 0)
 			return rc;
-		for (uint64_t a = addr; a < addr + len; a += VM_PAGE)
-			if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && vma_find(a))
-				return -EEXIST;
+		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !vma_gap_free(addr, len))
+			return -EEXIST;
 	} else if (addr == 0 || range_ok(addr & ~(VM_PAGE - 1), len) < 0 ||
 		   !vma_gap_free(addr & ~(VM_PAGE - 1), len)) {
 		addr = vma_gap(len, SHIM_MMAP_TOP);

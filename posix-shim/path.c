@@ -222,30 +222,26 @@ int64_t sys_utimensat(struct shim_call *c)
  * succeeds, as it would on Linux; any other change is EPERM, what Linux
  * says to a process without CAP_CHOWN. */
 #define UID_ANY 0xffffffffu
-static int64_t same_owner(int64_t rc, const uint8_t *st, uint64_t uid, uint64_t gid)
+static int64_t same_owner(int64_t rc, const struct shim_stat *st, uint64_t uid, uint64_t gid)
 {
-	uint32_t su, sg;
 	if (rc < 0)
 		return rc;
-	memcpy(&su, st + 28, sizeof su); /* struct stat: st_uid, st_gid */
-	memcpy(&sg, st + 32, sizeof sg);
-	return ((uint32_t)uid == UID_ANY || (uint32_t)uid == su) &&
-	       ((uint32_t)gid == UID_ANY || (uint32_t)gid == sg) ? 0 : -EPERM;
+	return ((uint32_t)uid == UID_ANY || (uint32_t)uid == st->uid) &&
+	       ((uint32_t)gid == UID_ANY || (uint32_t)gid == st->gid) ? 0 : -EPERM;
 }
 
 static int64_t chownat(uint64_t dirfd, uint64_t upath, uint64_t uid, uint64_t gid, uint64_t flags)
 {
-	uint64_t p, gpa;
-	const uint8_t *st = shim_stage_struct(&gpa);
+	uint64_t p;
+	struct shim_stat st;
 	PATH(0, upath, p);
-	return same_owner(shim_fwd(EXO_FWD_NEWFSTATAT, dirfd, p, gpa, flags, 0, 0), st, uid, gid);
+	return same_owner(shim_stat(dirfd, p, flags, &st), &st, uid, gid);
 }
 
 int64_t sys_fchown(struct shim_call *c)
 {
-	uint64_t gpa;
-	const uint8_t *st = shim_stage_struct(&gpa);
-	return same_owner(shim_fwd(EXO_FWD_FSTAT, c->a[0], gpa, 0, 0, 0, 0), st, c->a[1], c->a[2]);
+	struct shim_stat st;
+	return same_owner(shim_stat(c->a[0], 0, 0, &st), &st, c->a[1], c->a[2]);
 }
 
 int64_t sys_fchownat(struct shim_call *c)

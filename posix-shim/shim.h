@@ -169,9 +169,10 @@ static inline void *shim_phys(uint64_t gpa)
 #define SHIM_STACK_TOP 0x00007ffffffff000ull
 #define SHIM_STACK_BYTES (8ull << 20)
 int shim_mem_init(void);
-/* Populate the page at va for an access (VM_W for a write) the map allows:
- * 0, -EFAULT (not mapped, or not allowed), -ENOMEM. */
-int shim_populate(uint64_t va, unsigned access);
+/* Populate the page at va for an access (VMA_WRITE for a write) the map
+ * allows: 0 and va's GPA in *gpa, -EFAULT (not mapped, or not allowed),
+ * -ENOMEM. */
+int shim_populate(uint64_t va, unsigned access, uint64_t *gpa);
 /* The accesses a mapping's protection allows (on x86, write or execute
  * implies read). */
 unsigned shim_vma_allows(unsigned prot);
@@ -214,6 +215,16 @@ extern uint8_t shim_stage[];
 uint64_t shim_stage_gpa(const void *p);
 int64_t shim_fwd(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		 uint64_t a4, uint64_t a5);
+/* The fields of the host's struct stat the shim itself looks at. */
+struct shim_stat {
+	uint32_t mode, uid, gid;
+	int64_t size;
+};
+#define S_IFMT 0170000
+#define S_IFREG 0100000
+/* fstat of descriptor fd (path_gpa 0), else newfstatat(fd, path, flags)
+ * with the path already staged: 0 or -errno. */
+int64_t shim_stat(uint64_t fd, uint64_t path_gpa, uint64_t flags, struct shim_stat *s);
 /* The stage's slot for one small struct, and its two path slots. */
 void *shim_stage_struct(uint64_t *gpa);
 char *shim_stage_path(int i);

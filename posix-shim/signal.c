@@ -78,20 +78,15 @@ static uint8_t fpu_area[FPU_MAX] __attribute__((aligned(64)));
 static int use_xsave = -1;
 static uint64_t xsave_bytes;
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
-}
-
 uint64_t shim_fpu_bytes(void)
 {
 	if (use_xsave < 0) {
 		uint32_t r[4];
-		cpuid(1, 0, r);
+		exo_cpuid(1, 0, r);
 		use_xsave = (r[2] >> 27) & 1; /* OSXSAVE */
 		xsave_bytes = 512;
 		if (use_xsave) {
-			cpuid(0xd, 0, r);
+			exo_cpuid(0xd, 0, r);
 			xsave_bytes = r[1];
 		}
 		if (xsave_bytes > FPU_MAX) /* a CPU beyond what the shim knows */

@@ -37,13 +37,6 @@ static struct {
 	uint64_t last[NCLOCKS];  /* the latest value handed out */
 } clk;
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* Read the host's three clocks in one exit. */
 static int sync_clocks(void)
 {
@@ -56,10 +49,10 @@ static int sync_clocks(void)
 					 .arg = { ids[i], exo_gpa(&ts[i]) } };
 	b = (struct exo_hc_forward){ .vec_gpa = exo_gpa(v), .count = NCLOCKS,
 				     .flags = EXO_FWD_F_STOP };
-	uint64_t tsc = rdtsc();
+	uint64_t tsc = exo_rdtsc();
 	if (exo_hypercall(EXO_HC_FORWARD, &b) != NCLOCKS || v[NCLOCKS - 1].ret < 0)
 		return -1;
-	clk.tsc0 = tsc / 2 + rdtsc() / 2; /* the middle of the exit */
+	clk.tsc0 = tsc / 2 + exo_rdtsc() / 2; /* the middle of the exit */
 	for (int i = 0; i < NCLOCKS; i++)
 		clk.base[i] = (uint64_t)ts[i].sec * NS + (uint64_t)ts[i].nsec;
 	clk.ready = 1;
@@ -72,11 +65,11 @@ static uint64_t now(int k)
 	uint64_t khz = exo_page()->tsc_khz;
 	if (!khz)
 		return 0;
-	uint64_t ticks = rdtsc() - clk.tsc0;
+	uint64_t ticks = exo_rdtsc() - clk.tsc0;
 	if (!clk.ready || ticks > khz * 1000) {
 		if (sync_clocks() < 0)
 			return 0;
-		ticks = rdtsc() - clk.tsc0;
+		ticks = exo_rdtsc() - clk.tsc0;
 	}
 	uint64_t t = clk.base[k] + ticks * 1000000 / khz;
 	if (t < clk.last[k]) /* a sync corrected the TSC's estimate back */

@@ -100,11 +100,14 @@ void shim_fault_signal(struct exo_trap_frame *f, int sig, int code, uint64_t add
 	shim_signal_fault(f, sig, code, addr);
 }
 
+/* The exceptions a program's own instruction can raise, but #PF. */
+static const unsigned program_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 11, 12, 13, 16, 17, 19 };
+#define NVECTORS (sizeof program_vectors / sizeof program_vectors[0])
+
 void shim_trap_init(void)
 {
-	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 11, 12, 13, 16, 17, 19 };
-	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
-		exo_trap_set(vectors[i], program_trap);
+	for (unsigned i = 0; i < NVECTORS; i++)
+		exo_trap_set(program_vectors[i], program_trap);
 }
 
 /* Dune mode: the program's exceptions arrive on its own stack, where the
@@ -114,7 +117,7 @@ void shim_trap_init(void)
  * the direct map, so they do not fault into each other. */
 void shim_trap_ring0(void)
 {
-	static const unsigned vectors[] = { 0, 1, 3, 4, 5, 6, 7, 11, 12, 13, 14, 16, 17, 19 };
-	for (unsigned i = 0; i < sizeof vectors / sizeof vectors[0]; i++)
-		exo_idt_ist(vectors[i], 1);
+	for (unsigned i = 0; i < NVECTORS; i++)
+		exo_idt_ist(program_vectors[i], 1);
+	exo_idt_ist(14, 1); /* #PF, which libos/vm dispatches */
 }

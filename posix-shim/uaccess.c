@@ -17,10 +17,7 @@
 static uint8_t *at(uint64_t va, unsigned access)
 {
 	uint64_t gpa;
-	unsigned prot;
-	if (shim_populate(va, access) < 0 || !vm_query(va, &gpa, &prot))
-		return NULL;
-	return shim_phys(gpa);
+	return shim_populate(va, access, &gpa) < 0 ? NULL : shim_phys(gpa);
 }
 
 static int copy(uint64_t uva, uint8_t *buf, uint64_t n, unsigned access)

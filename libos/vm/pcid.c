@@ -26,9 +26,9 @@ static int catch_gp(struct exo_trap_frame *f)
 
 int vm_pcid_init(void)
 {
-	uint32_t a = 1, b, c = 0, d;
-	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	if (!(c & (1u << 17)))
+	uint32_t r[4];
+	exo_cpuid(1, 0, r);
+	if (!(r[2] & (1u << 17)))
 		return 0;
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));

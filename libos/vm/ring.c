@@ -14,19 +14,12 @@ struct vm_state vm_state;
 #define PROBE_ITERATIONS 1000
 #define EMULATED_CYCLES 200000 /* ~0.1 ms at 2 GHz: far above native */
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 static uint64_t probe(void)
 {
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = exo_rdtsc();
 	for (volatile int i = 0; i < PROBE_ITERATIONS; i++)
 		;
-	return rdtsc() - t0;
+	return exo_rdtsc() - t0;
 }
 
 /* Set the user bit on every level of the paths that map [va, end),

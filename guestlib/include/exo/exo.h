@@ -105,6 +105,20 @@ __attribute__((noreturn)) void exo_trap_report(const struct exo_trap_frame *f, u
 #define EXO_SEL_UDATA 0x23
 #define EXO_SEL_UCODE 0x2b
 
+/* The time-stamp counter and CPUID (leaf, subleaf) into r[] = eax, ebx,
+ * ecx, edx: both work in either ring. */
+static inline uint64_t exo_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline void exo_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
 static inline uint64_t exo_read_cr2(void)
 {
 	uint64_t v;
