@@ -88,8 +88,11 @@ struct shim_siginfo {
 #define BUS_ADRERR 2
 #define ILL_ILLOPN 2
 #define FPE_INTDIV 1
+#define FPE_FLTDIV 3
+#define FPE_FLTOVF 4
+#define FPE_FLTUND 5
+#define FPE_FLTRES 6
 #define FPE_FLTINV 7
-#define TRAP_BRKPT 1
 #define TRAP_TRACE 2
 
 /* main.c */
@@ -200,7 +203,6 @@ void shim_fpu_restore(const void *area);
 void shim_trap_init(void);
 void shim_trap_ring0(void);
 extern struct exo_trap_frame shim_upcall_frame;
-extern uint64_t shim_upcall_cr2;
 void shim_trap_upcall(void);
 /* A page fault in frame f raises sig: delivered, or the program ends. */
 void shim_fault_signal(struct exo_trap_frame *f, int sig, int code, uint64_t addr);

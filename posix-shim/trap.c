@@ -17,7 +17,6 @@
 #define MSR_FS_BASE 0xc0000100u
 
 struct exo_trap_frame shim_upcall_frame;
-uint64_t shim_upcall_cr2;
 
 /* The signal an exception raises, and its si_code. */
 static int signal_of(const struct exo_trap_frame *f, int *code)
@@ -33,7 +32,10 @@ static int signal_of(const struct exo_trap_frame *f, int *code)
 		uint32_t mxcsr;
 		__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
 		uint32_t raised = mxcsr & 0x3f & ~(mxcsr >> 7);
-		*code = raised & 1 ? 7 : raised & 4 ? 3 : raised & 8 ? 4 : raised & 16 ? 5 : 6;
+		/* MXCSR's flags: invalid, denormal, zero divide, overflow,
+		 * underflow, precision */
+		*code = raised & 1 ? FPE_FLTINV : raised & 4 ? FPE_FLTDIV : raised & 8 ? FPE_FLTOVF :
+			raised & 16 ? FPE_FLTUND : FPE_FLTRES;
 		return SIGFPE;
 	}
 	case 11: case 12: case 17: *code = BUS_ADRERR; return SIGBUS;
@@ -65,7 +67,6 @@ static int program_trap(struct exo_trap_frame *f)
 	}
 	if ((f->cs & 3) == 3) {
 		shim_upcall_frame = *f;
-		shim_upcall_cr2 = exo_read_cr2();
 		f->rip = (uint64_t)(uintptr_t)shim_upcall_entry;
 		f->rdi = (uint64_t)(uintptr_t)&shim_upcall_frame;
 		return 1;
