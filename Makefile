@@ -20,8 +20,12 @@ PACKAGES := gcc make libc6-dev linux-libc-dev kconfig-frontends-nox \
 	bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools
 
 WARN := -Wall -Wextra -Werror
-HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include
-GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -Iguestlib/src -Ilibos \
+# include/exo/abi.h is the one header hv and guests share; hv's include
+# path has nothing of guestlib's. -MMD -MP: every object's header
+# dependencies come from the compiler (build/**/*.d).
+DEPFLAGS := -MMD -MP
+HOST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEPFLAGS) -Iinclude -I$(B)/include
+GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEPFLAGS) -Iinclude -Iguestlib/include -Iguestlib/src -Ilibos \
 	-ffreestanding -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
@@ -32,11 +36,7 @@ CONFIG_H := $(B)/include/config.h
 
 CORE_SRC := $(wildcard hv/core/*.c)
 KVM_SRC := $(wildcard hv/kvm/*.c)
-GUESTLIB_SRC := $(wildcard guestlib/src/*.c guestlib/src/*.S)
-GUESTLIB_OBJ := $(patsubst %,$(B)/%.o,$(GUESTLIB_SRC))
 GUESTLIB := $(B)/guestlib/libguest.a
-LIBVM_SRC := $(wildcard libos/vm/*.c libos/vm/*.S)
-LIBVM_OBJ := $(patsubst %,$(B)/%.o,$(LIBVM_SRC))
 LIBVM := $(B)/libos/libvm.a
 GUEST_LIBS := $(LIBVM) $(GUESTLIB)
 
@@ -96,7 +96,7 @@ $(CONFIG_H): .config Kconfig
 
 # --- host: hv ---
 
-$(B)/hv/%.o: hv/%.c $(CONFIG_H) $(wildcard hv/*/*.h) guestlib/include/exo/abi.h
+$(B)/hv/%.o: hv/%.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c -o $@ $<
 
@@ -105,41 +105,35 @@ $(B)/exo: $(patsubst %.c,$(B)/%.o,$(CORE_SRC) $(KVM_SRC))
 
 # --- guests ---
 
-$(B)/guestlib/%.c.o: guestlib/%.c $(wildcard guestlib/include/exo/*.h guestlib/src/*.h)
+# Guest code, C or assembly, compiled like a kernel.
+$(B)/guest/%.c.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(B)/guestlib/%.S.o: guestlib/%.S
+$(B)/guest/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
 
-$(GUESTLIB): $(GUESTLIB_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(B)/libos/%.c.o: libos/%.c $(wildcard guestlib/include/exo/*.h libos/*/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
-
-$(B)/libos/%.S.o: libos/%.S
-	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
-
-$(LIBVM): $(LIBVM_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+# A guest library: archive $(1) of every .c and .S file in directory $(2).
+define guest_lib
+$(1): $(patsubst %,$(B)/guest/%.o,$(wildcard $(2)/*.c $(2)/*.S))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(eval $(call guest_lib,$(GUESTLIB),guestlib/src))
+$(eval $(call guest_lib,$(LIBVM),libos/vm))
 
 # posix-shim: the guest image `exo run` boots for a program that is not
 # linked with guestlib.
 $(SHIM): $(SHIM_SRC) $(wildcard posix-shim/*.h) $(GUEST_LIBS) guestlib/guest.ld \
-		$(wildcard guestlib/include/exo/*.h libos/*/*.h)
+		$(wildcard include/exo/*.h guestlib/include/exo/*.h libos/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(SHIM_SRC) $(GUEST_LIBS)
 
 # A guest image: its C files, linked with the library OSes and guestlib at
 # the image window (archives: only what the guest uses is linked).
 define guest_image
-$(1): $(2) $(GUEST_LIBS) guestlib/guest.ld $(wildcard guestlib/include/exo/*.h libos/*/*.h)
+$(1): $(2) $(GUEST_LIBS) guestlib/guest.ld $(wildcard include/exo/*.h guestlib/include/exo/*.h libos/*/*.h)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(GUEST_CFLAGS) $$(GUEST_LDFLAGS) -o $$@ $(2) $$(GUEST_LIBS)
 endef
@@ -307,13 +301,13 @@ test: $(if $(CONFIG_PLATFORM_KVM),$(EXOCC_TESTS))
 
 # --- hv/metal: exo's own VMX root, booted from a GRUB ISO ---
 
-METAL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iguestlib/include -I$(B)/include \
+METAL_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEPFLAGS) -Iinclude -I$(B)/include \
 	-ffreestanding -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none
 METAL_SRC := $(wildcard hv/metal/*.c hv/metal/*.S) $(CORE_SRC)
 METAL_OBJ := $(patsubst %,$(B)/metal/%.o,$(METAL_SRC))
 
-$(B)/metal/%.c.o: %.c $(CONFIG_H) $(wildcard hv/*/*.h) guestlib/include/exo/abi.h
+$(B)/metal/%.c.o: %.c $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(METAL_CFLAGS) -c -o $@ $<
 
@@ -410,3 +404,5 @@ deps:
 
 clean:
 	rm -rf $(B)
+
+-include $(shell find $(B) -name programs -prune -o -name '*.d' -type f -print 2>/dev/null)
