@@ -20,12 +20,6 @@
 #define SZ_2M (1ull << 21)
 #define SZ_1G (1ull << 30)
 
-uint64_t hv_exo_area_bytes(uint64_t nframes)
-{
-	uint64_t bitmap = (nframes + 7) / 8;
-	return EXO_PAGE_SIZE + (bitmap + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE * EXO_PAGE_SIZE;
-}
-
 /* hv writes tables into frames it has just given the guest: trusted
  * construction, so it uses the pool view directly. */
 static uint64_t *frame_at(struct hv_guest *g, uint64_t gpa)
@@ -149,10 +143,15 @@ int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 		.mem_cap_frames = g->cap_frames,
 		.frames_owned = g->owned,
 		.exo_page_gpa = g->exo_gpa,
-		.bitmap_gpa = g->exo_gpa + EXO_PAGE_SIZE,
+		.bitmap_gpa = g->exo_gpa + (uint64_t)(g->bitmap - (uint8_t *)exo),
+		.grant_bitmap_gpa = g->exo_gpa + (uint64_t)(g->grant_bitmap - (uint8_t *)exo),
+		.grant_rw_bitmap_gpa = g->exo_gpa + (uint64_t)(g->grant_rw_bitmap - (uint8_t *)exo),
+		.frames_granted = g->granted,
+		.guest_id = g->id,
 		.image_vaddr = img->lo,
 		.image_bytes = img->hi - img->lo,
 	};
+	memcpy(exo->name, g->name, sizeof exo->name);
 	if (pack_args(exo, args) < 0) {
 		*why = "arguments and environment too long for the exo page";
 		return -EXO_E2BIG;

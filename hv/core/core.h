@@ -1,12 +1,27 @@
 /*
  * hv/core/core.h: the interface every platform (kvm/, metal/) builds on.
  *
- * hv/core is platform-free C: it owns the frame pool's ownership table,
- * the checks every guest-supplied value goes through, the hypercall
- * dispatch, ELF image validation and the guest's boot-time address space.
- * It includes nothing from Linux or KVM. What differs per platform (binding
- * a frame into a guest's EPT, writing to the console) is declared at the end
- * as hv_plat_* and implemented once per platform.
+ * hv/core is platform-free C: it owns the guest table, the frame pool's
+ * ownership table and the grants between guests, doorbells, the checks
+ * every guest-supplied value goes through, the hypercall dispatch, what
+ * each VM exit means, ELF image validation and the guest's boot-time
+ * address space. It includes nothing from Linux or KVM. What differs per
+ * platform (binding a frame into a guest's EPT, running a vCPU, writing to
+ * the console) is declared at the end as hv_plat_* and implemented once per
+ * platform (hv/kvm/plat.c, hv/metal/plat.c).
+ *
+ * Concurrency: on kvm each guest's vCPU runs on its own thread and calls
+ * into hv/core at once with the others. One lock, the pool lock
+ * (hv_plat_lock), guards everything shared: the ownership and grant
+ * tables, the pool's counts and scan pointer, the guest table and every
+ * guest's doorbell state. One lock, not finer, because every path that
+ * takes it already paid a VM exit (microseconds) and holds it for a
+ * table walk of at most EXO_FRAMES_MAX entries: contention costs less than
+ * the ordering rules finer locks would need between a frame's owner, its
+ * grantees and their EPTs. What a guest alone changes is not locked: its
+ * own frames change owner only on its own vCPU, so hv_check_gpa and the
+ * copies to and from a guest's memory run outside the lock (copy, then
+ * check the copy, as always).
  *
  * Frame-level functions return 0 (or a count) on success and -EXO_E* on
  * failure; they never leave a half-done change behind.
@@ -14,6 +29,7 @@
 #ifndef HV_CORE_H
 #define HV_CORE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,13 +37,32 @@
 
 #define HV_FRAME_FREE 0u
 
-/* The pool: every frame, who owns it, and hv's own view of its bytes. */
+struct hv_guest;
+
+/* A frame's owner lets one other guest see it. A frame's grants are a
+ * list threaded through hv_pool.grant (indices; 0 ends it): the grantor is
+ * always the frame's owner, so it is not stored. */
+struct hv_grant {
+	uint64_t frame;
+	uint32_t grantee;
+	uint32_t rw;   /* 1: read-write, 0: read-only */
+	uint32_t next; /* next grant of the same frame, or of the free list */
+};
+
+/* The pool: every frame, who owns it, who else may see it, hv's own view
+ * of its bytes, and the guest table. */
 struct hv_pool {
 	uint64_t nframes;
 	uint64_t nfree;
 	uint32_t *owner;  /* nframes entries, HV_FRAME_FREE or a guest id */
 	uint8_t *host;    /* hv's mapping of frame 0; frame n at host + n*4096 */
 	uint64_t scan;    /* no free frame below it: "any" allocations start here */
+	uint32_t *grant_head;   /* nframes entries: first grant of the frame, 0 none */
+	struct hv_grant *grant; /* grants_max entries; entry 0 is never used */
+	uint32_t grants_max, grants_used, grant_free;
+	struct hv_guest *guest[EXO_GUESTS_MAX]; /* the guest table, by id */
+	uint32_t nguests;
+	void *plat;       /* the platform's (its lock) */
 };
 
 /* Why a guest stopped running. The order is the exit-status order. */
@@ -75,11 +110,23 @@ struct hv_stats {
 struct hv_guest {
 	struct hv_pool *pool;
 	uint32_t id;               /* owner id in the pool, never HV_FRAME_FREE */
+	char name[EXO_NAME_MAX + 1];
 	uint64_t cap_frames;       /* most frames it may own at once */
 	uint64_t owned;
+	uint64_t granted;          /* frames others grant it */
 	struct exo_page *exo;      /* hv's writable view of the guest's exo page */
 	uint8_t *bitmap;           /* hv's view of the ownership bitmap */
+	uint8_t *grant_bitmap;     /* ... of the grant bitmaps */
+	uint8_t *grant_rw_bitmap;
 	uint64_t exo_gpa;          /* where the guest sees the exo page */
+	uint32_t shares[EXO_GUESTS_MAX]; /* grants between it and guest n, either way */
+	/* Doorbell (doorbell.c), under the pool lock. */
+	uint32_t db_vector;        /* 0: no doorbell */
+	uint64_t db_pending_gpa;
+	int db_rung;               /* a ring since the last WAIT that returned 1 */
+	int blocked;               /* in EXO_DB_WAIT: the platform holds its vCPU */
+	int wait_began;            /* g's own: this hypercall blocked it */
+	uint64_t wake_rax;         /* what WAIT returns when the platform resumes it */
 	enum hv_end end;
 	uint64_t exit_status;      /* HV_END_EXIT: the guest's status */
 	uint32_t exit_signal;      /* HV_END_EXIT: killed by this signal (0: none) */
@@ -89,15 +136,42 @@ struct hv_guest {
 	void *plat;                /* the platform's per-guest state */
 };
 
-/* --- frames.c: the ownership table --- */
+/* --- guests.c: the pool, the guest table, the directory of names --- */
 
-/* Set up pool over nframes frames; owner must hold nframes zeroed entries. */
+/* Set up pool over nframes frames. owner and grant_head must hold nframes
+ * zeroed entries each, grant grants_max entries (at least 2). */
 void hv_pool_init(struct hv_pool *pool, uint64_t nframes, uint32_t *owner,
-		  uint8_t *host);
+		  uint8_t *host, uint32_t *grant_head, struct hv_grant *grant,
+		  uint32_t grants_max);
 
-/* Attach guest g (id != 0, unique) to pool with a cap of cap_frames. */
-void hv_guest_init(struct hv_guest *g, struct hv_pool *pool, uint32_t id,
-		   uint64_t cap_frames);
+/* Bytes of a guest's exo area for nframes: the exo page and its three
+ * bitmaps, each rounded up to whole pages. */
+uint64_t hv_exo_area_bytes(uint64_t nframes);
+
+/* Make g (zeroed by this call) a guest of pool: cap_frames, its exo area
+ * (hv_exo_area_bytes, zeroed) seen by the guest at exo_gpa, and a name
+ * (1..EXO_NAME_MAX bytes, no '/', control characters or spaces). Enters
+ * it in the guest table with the lowest free id. 0, -EXO_EINVAL (name),
+ * -EXO_EBUSY (a running guest has that name) or -EXO_ENOMEM (table full). */
+int hv_guest_add(struct hv_guest *g, struct hv_pool *pool, const char *name,
+		 uint64_t cap_frames, uint8_t *exo_area, uint64_t exo_gpa);
+
+/* Take g out of the table after it ended: every grant to or from it is
+ * revoked, every frame it owns scrubbed and freed, its id free for reuse. */
+void hv_guest_remove(struct hv_guest *g);
+
+/* The running guest named name (len bytes), or NULL. Pool lock held. */
+struct hv_guest *hv_guest_find(struct hv_pool *pool, const char *name, uint64_t len);
+
+/* The running guest with this id, or NULL. Pool lock held. */
+struct hv_guest *hv_guest_get(struct hv_pool *pool, uint64_t id);
+
+/* NULL if the pool is empty and clean: no guest, every frame free, no
+ * grant, counts agree. Else what is wrong (a bug in hv). For the end of a
+ * run: `exo` checks it before it exits. */
+const char *hv_pool_check(const struct hv_pool *pool);
+
+/* --- frames.c: the ownership table --- */
 
 /* Give g any n frames (lowest free first), numbers into out[]. -ENOMEM. */
 int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out);
@@ -111,13 +185,45 @@ int hv_frames_alloc_named(struct hv_guest *g, uint64_t n, const uint64_t *want,
 			  uint64_t *bad);
 
 /* Take back from g the n frames in frames[]. -ERANGE, -EPERM (not g's,
- * including a frame named twice); *bad = index. The frames read zero when
- * next handed out (the platform's unbind guarantees it). */
+ * including a frame named twice); *bad = index. Every grant of them is
+ * revoked first; they are scrubbed before they are free. */
 int hv_frames_release(struct hv_guest *g, uint64_t n, const uint64_t *frames,
 		      uint64_t *bad);
 
 /* Take back every frame g owns (the guest has ended). */
 void hv_guest_release_all(struct hv_guest *g);
+
+/* Internal to hv/core. Check that every frame of f[] exists, is owned by
+ * expect (a guest id, or HV_FRAME_FREE) and is named once: 0, or -ERANGE,
+ * busy, twice, with *bad its index. Pool lock held. */
+int hv_frames_check(struct hv_pool *p, uint64_t n, const uint64_t *f, uint32_t expect,
+		    int busy, int twice, uint64_t *bad);
+/* The end of the run of consecutive frame numbers that starts at f[i]. */
+uint64_t hv_run_end(const uint64_t *f, uint64_t i, uint64_t n);
+
+/* --- grants.c: protected sharing (EXO_HC_GRANT) --- */
+
+/* op (EXO_GRANT_*) the n frames in frames[] of g to guest grantee, all or
+ * nothing; the errors of EXO_HC_GRANT, *bad the index to blame. */
+int hv_grant(struct hv_guest *g, uint32_t op, uint64_t grantee, uint64_t n,
+	     const uint64_t *frames, uint64_t *bad);
+
+/* Revoke every grant of frames [first, first+n) (their owner releases
+ * them), or every grant to g. Pool lock held. */
+void hv_grants_drop_frames(struct hv_pool *pool, uint64_t first, uint64_t n);
+void hv_grants_drop_to(struct hv_guest *g);
+
+/* --- doorbell.c: EXO_HC_DOORBELL --- */
+
+int64_t hv_doorbell(struct hv_guest *g, const struct exo_hc_doorbell *a);
+
+/* g's WAIT timed out (the platform's deadline, hv_plat_deadline): it
+ * resumes with 0. Called in g's context; nothing if g is not waiting. */
+void hv_guest_deadline(struct hv_guest *g);
+
+/* The frame f of g is leaving it: if it holds g's pending set, the
+ * doorbell is off. Pool lock held. */
+void hv_doorbell_frame_gone(struct hv_guest *g, uint64_t f);
 
 /* Owner of frame f, or HV_FRAME_FREE; f must be < nframes. */
 uint32_t hv_frame_owner(const struct hv_pool *pool, uint64_t f);
@@ -144,8 +250,74 @@ int hv_copy_to_guest(const struct hv_guest *g, uint64_t gpa, const void *src,
 
 /* Run call nr with the block at block_gpa for g; the result goes to the
  * guest's rax. Ends g (g->end) for EXO_HC_EXIT, EXO_HC_FAULT and protocol
- * violations; the platform stops running g when g->end is set. */
+ * violations; the platform stops running g when g->end is set. A WAIT
+ * sets g->blocked instead: see hv_exit. */
 int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa);
+
+/* --- exit.c: what a VM exit means, decided once for every platform --- */
+
+/* A VM exit as the platform saw it, in platform-neutral terms. */
+enum hv_exit_type {
+	HV_XT_IO,        /* port I/O: port, size (bytes), in, string, value */
+	HV_XT_GPA,       /* an access to a GPA the EPT does not allow: gpa
+			    (HV_GPA_UNKNOWN if the host cannot say), write */
+	HV_XT_HALT,      /* hlt */
+	HV_XT_SHUTDOWN,  /* triple fault */
+	HV_XT_EMULATION, /* the host cannot run an instruction in guest ring 0 */
+	HV_XT_FAILED,    /* the platform could not run the guest: what, code */
+};
+#define HV_GPA_UNKNOWN (~0ull)
+struct hv_exit {
+	enum hv_exit_type type;
+	uint64_t rip;
+	uint16_t port;
+	uint8_t size, in, string;
+	uint32_t value;       /* an out's value (eax for a hypercall) */
+	uint64_t gpa;
+	uint8_t write;
+	const char *what;     /* HV_XT_FAILED: the platform's words */
+	uint64_t code;        /* HV_XT_FAILED: its number */
+};
+
+/* What hv_exit decided. */
+enum hv_next {
+	HV_NEXT_ENDED,   /* g->end is set, the report printed: stop running g */
+	HV_NEXT_RESUME,  /* resume g (for a hypercall, with *rax) */
+	HV_NEXT_BLOCKED, /* g waits (EXO_DB_WAIT): do not run it until
+			    g->blocked is 0 (hv_plat_wake, or hv_guest_deadline
+			    after hv_plat_deadline), then resume it with rax =
+			    g->wake_rax */
+};
+
+/* Account exit e of g, run it (a hypercall) or end g with a one-line report
+ * naming what it did and where. Called in g's context. */
+enum hv_next hv_exit(struct hv_guest *g, const struct hv_exit *e, uint64_t *rax);
+
+/* After g ended: the report of how (the guest's fault report with its
+ * registers, an exit status out of range), through hv_plat_notice. */
+void hv_report_end(struct hv_guest *g);
+
+/* One line about g, "TEXT" formatted as hv_snprintf does, through
+ * hv_plat_notice. */
+void hv_report(struct hv_guest *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* --- parse.c: the words of a command line both platforms accept --- */
+
+/* "4096", "64K", "64M", "64MiB", "1G": bytes, a positive multiple of the
+ * page size. 0, or -1 with *why set. */
+int hv_parse_size(const char *s, uint64_t *bytes, const char **why);
+
+/* "auto", "0", "3": an EXO_RING_*. 0 or -1. */
+int hv_parse_ring(const char *s, uint32_t *ring);
+
+/* --- fmt.c: hv's one formatter --- */
+
+/* snprintf for hv: %s %c %d %u %x %p, l and ll, a width, 0-padding. The
+ * result is always NUL-terminated; returns the length written. */
+int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int hv_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* --- forward.c: EXO_HC_FORWARD, checked here, run by the platform --- */
 
@@ -201,9 +373,6 @@ int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 
 /* --- boot.c: the guest's first address space --- */
 
-/* Bytes of the exo area (exo page + ownership bitmap) for nframes. */
-uint64_t hv_exo_area_bytes(uint64_t nframes);
-
 struct hv_boot {
 	uint64_t entry, cr3, rdi;
 	uint64_t need_frames; /* image plus page tables, set even on -ENOMEM */
@@ -222,7 +391,7 @@ struct hv_boot_args {
 };
 
 /* Load img (bytes in buf) into frames of g, build page tables, fill the exo
- * page with args. g->exo, g->bitmap and g->exo_gpa must be set. 0, or
+ * page with args. g must be in the guest table (hv_guest_add). 0, or
  * -ENOMEM (over the cap / pool) or -E2BIG (arguments) with *why set. */
 int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 		 const uint8_t *buf, const struct hv_boot_args *args,
@@ -238,18 +407,56 @@ const char *hv_exit_kind_name(enum hv_exit_kind k);
 const char *hv_hypercall_name(uint32_t nr);
 const char *hv_vector_name(uint64_t vector);
 
-/* --- implemented by each platform --- */
+/* --- implemented by each platform (hv/kvm/plat.c, hv/metal/plat.c) --- */
 
-/* Make frames [first, first+n) of g visible to it / take them away. After
- * unbind the frames must read zero when next bound. 0 or -ENOMEM. */
-int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n);
+/* The pool lock (see the top of this file). Not recursive; hv/core never
+ * calls a platform function that takes it again. */
+void hv_plat_lock(struct hv_pool *pool);
+void hv_plat_unlock(struct hv_pool *pool);
+
+/* Make frames [first, first+n) visible to g at their own GPAs, writable
+ * or read-only (a grant), replacing any earlier binding of them in g.
+ * 0 or -EXO_ENOMEM (nothing bound then). */
+int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n, int writable);
+
+/* Take frames [first, first+n) away from g: when this returns, g can no
+ * longer read or write them (its EPT entries are gone and flushed, on
+ * every CPU). The frames' bytes are untouched: another guest may still
+ * see them (a grant). Cannot fail (a platform that cannot unbind stops
+ * hv: a frame visible to a guest that lost it is a breach). */
 void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n);
+
+/* Zero frames [first, first+n): called when no guest has them bound,
+ * before they can change owner. */
+void hv_plat_scrub(struct hv_pool *pool, uint64_t first, uint64_t n);
+
+/* Raise vector (32..255) in g as an external interrupt, delivered the next
+ * time g runs with interrupts enabled; one still undelivered absorbs it.
+ * From any thread, pool lock held; makes g's vCPU leave guest mode if it
+ * is running so that it sees the interrupt on time (hv_plat_kick). */
+void hv_plat_inject(struct hv_guest *g, uint32_t vector);
+
+/* Make g's vCPU leave guest mode soon (kvm: immediate_exit and a signal
+ * to its thread; metal: its slice ends). From any thread, lock held or
+ * not; nothing if g is not running. */
+void hv_plat_kick(struct hv_guest *g);
+
+/* g's vCPU waits (g->blocked, HV_NEXT_BLOCKED) and should run again:
+ * pool lock held. */
+void hv_plat_wake(struct hv_guest *g);
+
+/* Call hv_guest_deadline(g) in g's context once ns nanoseconds from now
+ * have passed, whether g runs or waits; a later call replaces the
+ * deadline, ns 0 cancels it. Called in g's context. */
+void hv_plat_deadline(struct hv_guest *g, uint64_t ns);
 
 /* Write len bytes of guest console output (already copied out of the guest). */
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len);
 
-/* Print "exo: TEXT" as one line where exo reports (stderr on kvm); text is
- * hv's sanitised copy, no control characters, at most EXO_NOTICE_MAX. */
+/* Print "exo: TEXT" as one line where exo reports (stderr on kvm), with
+ * g's name when several guests run; text has no control characters and at
+ * most HV_REPORT_MAX bytes. g may be NULL (hv's own words). */
+#define HV_REPORT_MAX 320u
 void hv_plat_notice(struct hv_guest *g, const char *text);
 
 /* Run one checked forwarded call on the host (see struct hv_fwd): the

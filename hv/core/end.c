@@ -55,6 +55,9 @@ const char *hv_hypercall_name(uint32_t nr)
 		[EXO_HC_FORWARD] = "forward",
 		[EXO_HC_EXIT_PROCESS] = "exit-process",
 		[EXO_HC_NOTICE] = "notice",
+		[EXO_HC_GRANT] = "grant",
+		[EXO_HC_LOOKUP] = "lookup",
+		[EXO_HC_DOORBELL] = "doorbell",
 	};
 	return nr < EXO_HC_COUNT ? names[nr] : "unknown";
 }

@@ -5,7 +5,10 @@
  * change goes through here so that three views stay equal: the table, the
  * guest's count and ownership bitmap in its exo page, and the platform's
  * bindings (hv_plat_bind / hv_plat_unbind). Calls are all or nothing: all
- * arguments are checked before the first frame changes hands.
+ * arguments are checked before the first frame changes hands. A frame
+ * leaves its owner in one order: its grants are revoked (unbound from the
+ * grantees), it is unbound from the owner, scrubbed, and only then free.
+ * Every entry point takes the pool lock.
  */
 #include "config.h"
 #include "core.h"
@@ -15,22 +18,6 @@
 #else
 #define HV_DEBUG_CHECKS 0
 #endif
-
-void hv_pool_init(struct hv_pool *pool, uint64_t nframes, uint32_t *owner,
-		  uint8_t *host)
-{
-	pool->nframes = nframes;
-	pool->nfree = nframes;
-	pool->owner = owner;
-	pool->host = host;
-	pool->scan = 0;
-}
-
-void hv_guest_init(struct hv_guest *g, struct hv_pool *pool, uint32_t id,
-		   uint64_t cap_frames)
-{
-	*g = (struct hv_guest){ .pool = pool, .id = id, .cap_frames = cap_frames };
-}
 
 uint32_t hv_frame_owner(const struct hv_pool *pool, uint64_t f)
 {
@@ -77,7 +64,7 @@ static void published(struct hv_guest *g)
 
 /* The end of the run of consecutive frame numbers that starts at f[i]:
  * binding a run is one platform call, however the vector is ordered. */
-static uint64_t run_end(const uint64_t *f, uint64_t i, uint64_t n)
+uint64_t hv_run_end(const uint64_t *f, uint64_t i, uint64_t n)
 {
 	uint64_t j = i + 1;
 	while (j < n && f[j] == f[j - 1] + 1)
@@ -88,7 +75,7 @@ static uint64_t run_end(const uint64_t *f, uint64_t i, uint64_t n)
 static void unbind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
 {
 	for (uint64_t i = 0, j; i < n; i = j) {
-		j = run_end(f, i, n);
+		j = hv_run_end(f, i, n);
 		hv_plat_unbind(g, f[i], j - i);
 	}
 }
@@ -97,8 +84,8 @@ static void unbind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
 static int bind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
 {
 	for (uint64_t i = 0, j; i < n; i = j) {
-		j = run_end(f, i, n);
-		int rc = hv_plat_bind(g, f[i], j - i);
+		j = hv_run_end(f, i, n);
+		int rc = hv_plat_bind(g, f[i], j - i, 1);
 		if (rc < 0) {
 			unbind_runs(g, i, f);
 			return rc;
@@ -126,7 +113,7 @@ static int take(struct hv_guest *g, uint64_t n, const uint64_t *f)
 	return 0;
 }
 
-int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
+static int alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
 {
 	struct hv_pool *p = g->pool;
 	if (!within_cap(g, n))
@@ -146,7 +133,15 @@ int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
 	return rc;
 }
 
-int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
+int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
+{
+	hv_plat_lock(g->pool);
+	int rc = alloc_any(g, n, out);
+	hv_plat_unlock(g->pool);
+	return rc;
+}
+
+static int alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
 {
 	struct hv_pool *p = g->pool;
 	if (n == 0 || !within_cap(g, n))
@@ -156,7 +151,7 @@ int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
 		run = p->owner[f] == HV_FRAME_FREE ? run + 1 : 0;
 		if (run == n) {
 			uint64_t start = f + 1 - n;
-			int rc = hv_plat_bind(g, start, n);
+			int rc = hv_plat_bind(g, start, n, 1);
 			if (rc < 0)
 				return rc;
 			for (uint64_t i = start; i <= f; i++)
@@ -171,6 +166,14 @@ int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
 	return -EXO_ENOMEM;
 }
 
+int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
+{
+	hv_plat_lock(g->pool);
+	int rc = alloc_contig(g, n, first);
+	hv_plat_unlock(g->pool);
+	return rc;
+}
+
 /* Check that every frame in f[] exists, is owned by `expect` (a guest id,
  * or free) and is named once; a failure gives `busy` or `twice` and the
  * index. Repeats are found without extra memory: the owner table is
@@ -178,8 +181,8 @@ int hv_frames_alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
  * restored before returning. */
 #define HV_MARK_ID 0xffffffffu
 
-static int check_vector(struct hv_pool *p, uint64_t n, const uint64_t *f, uint32_t expect,
-			int busy, int twice, uint64_t *bad)
+int hv_frames_check(struct hv_pool *p, uint64_t n, const uint64_t *f, uint32_t expect,
+		    int busy, int twice, uint64_t *bad)
 {
 	int rc = 0;
 	uint64_t i;
@@ -203,40 +206,58 @@ static int check_vector(struct hv_pool *p, uint64_t n, const uint64_t *f, uint32
 int hv_frames_alloc_named(struct hv_guest *g, uint64_t n, const uint64_t *want,
 			  uint64_t *bad)
 {
-	int rc = check_vector(g->pool, n, want, HV_FRAME_FREE, -EXO_EBUSY, -EXO_EINVAL, bad);
-	if (rc < 0)
-		return rc;
-	if (!within_cap(g, n)) {
+	hv_plat_lock(g->pool);
+	int rc = hv_frames_check(g->pool, n, want, HV_FRAME_FREE, -EXO_EBUSY, -EXO_EINVAL, bad);
+	if (rc == 0 && !within_cap(g, n)) {
 		*bad = n;
-		return -EXO_ENOMEM;
+		rc = -EXO_ENOMEM;
 	}
-	return take(g, n, want);
+	if (rc == 0)
+		rc = take(g, n, want);
+	hv_plat_unlock(g->pool);
+	return rc;
+}
+
+/* Frames [first, first+n) of g leave it, in the order the top of this
+ * file gives. */
+static void give_back(struct hv_guest *g, uint64_t first, uint64_t n)
+{
+	struct hv_pool *p = g->pool;
+	hv_grants_drop_frames(p, first, n);
+	for (uint64_t f = first; f < first + n; f++)
+		hv_doorbell_frame_gone(g, f);
+	hv_plat_unbind(g, first, n);
+	hv_plat_scrub(p, first, n);
+	for (uint64_t f = first; f < first + n; f++)
+		mark(g, f, HV_FRAME_FREE);
+	if (first < p->scan)
+		p->scan = first;
+	g->owned -= n;
+	p->nfree += n;
 }
 
 int hv_frames_release(struct hv_guest *g, uint64_t n, const uint64_t *frames,
 		      uint64_t *bad)
 {
 	struct hv_pool *p = g->pool;
-	uint64_t i;
-	int rc = check_vector(p, n, frames, g->id, -EXO_EPERM, -EXO_EPERM, bad);
-	if (rc < 0)
-		return rc;
-	unbind_runs(g, n, frames);
-	for (i = 0; i < n; i++) {
-		mark(g, frames[i], HV_FRAME_FREE);
-		if (frames[i] < p->scan)
-			p->scan = frames[i];
+	hv_plat_lock(p);
+	int rc = hv_frames_check(p, n, frames, g->id, -EXO_EPERM, -EXO_EPERM, bad);
+	if (rc == 0) {
+		for (uint64_t i = 0, j; i < n; i = j) {
+			j = hv_run_end(frames, i, n);
+			give_back(g, frames[i], j - i);
+		}
+		published(g);
 	}
-	g->owned -= n;
-	p->nfree += n;
-	published(g);
-	return 0;
+	hv_plat_unlock(p);
+	return rc;
 }
 
 void hv_guest_release_all(struct hv_guest *g)
 {
 	struct hv_pool *p = g->pool;
 	uint64_t f = 0;
+	hv_plat_lock(p);
 	while (f < p->nframes) {
 		if (p->owner[f] != g->id) {
 			f++;
@@ -244,12 +265,9 @@ void hv_guest_release_all(struct hv_guest *g)
 		}
 		uint64_t start = f;
 		while (f < p->nframes && p->owner[f] == g->id)
-			mark(g, f++, HV_FRAME_FREE);
-		if (start < p->scan)
-			p->scan = start;
-		hv_plat_unbind(g, start, f - start);
-		p->nfree += f - start;
-		g->owned -= f - start;
+			f++;
+		give_back(g, start, f - start);
 	}
 	published(g);
+	hv_plat_unlock(p);
 }

@@ -2,7 +2,8 @@
  * hv/core/hypercall.c: hypercall dispatch.
  *
  * Each call copies its argument block out of the guest, checks the copy,
- * acts through frames.c, and copies out-fields back. A bad block, vector or
+ * acts through frames.c, grants.c or doorbell.c, and copies out-fields
+ * back. A bad block, vector or
  * buffer is the guest's error (a status it sees in rax), never hv's.
  */
 #include "core.h"
@@ -125,6 +126,52 @@ static int64_t hc_fault(struct hv_guest *g, uint64_t block_gpa)
 	return 0;
 }
 
+static int64_t hc_grant(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_grant a;
+	uint64_t vec[EXO_FRAMES_MAX];
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.count > EXO_FRAMES_MAX)
+		return -EXO_E2BIG;
+	if (a.reserved)
+		return -EXO_EINVAL;
+	if (hv_copy_from_guest(g, vec, a.vec_gpa, (uint64_t)a.count * sizeof vec[0]) < 0)
+		return -EXO_EFAULT;
+	int rc = hv_grant(g, a.op, a.grantee, a.count, vec, &a.bad_index);
+	hv_copy_to_guest(g, block_gpa, &a, sizeof a);
+	return rc < 0 ? rc : (int64_t)a.count;
+}
+
+static int64_t hc_lookup(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_lookup a;
+	char name[EXO_NAME_MAX];
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	if (a.len == 0)
+		return -EXO_EINVAL;
+	if (a.len > EXO_NAME_MAX)
+		return -EXO_E2BIG;
+	if (hv_copy_from_guest(g, name, a.name_gpa, a.len) < 0)
+		return -EXO_EFAULT;
+	hv_plat_lock(g->pool);
+	struct hv_guest *o = hv_guest_find(g->pool, name, a.len);
+	a.id = o ? o->id : 0;
+	hv_plat_unlock(g->pool);
+	if (!a.id)
+		return -EXO_ENOENT;
+	return hv_copy_to_guest(g, block_gpa, &a, sizeof a);
+}
+
+static int64_t hc_doorbell(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_doorbell a;
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	return hv_doorbell(g, &a);
+}
+
 int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 {
 	g->stats.hypercalls[nr < EXO_HC_COUNT ? nr : EXO_HC_COUNT]++;
@@ -146,6 +193,12 @@ int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 		return hc_exit_process(g, block_gpa);
 	case EXO_HC_NOTICE:
 		return hc_notice(g, block_gpa);
+	case EXO_HC_GRANT:
+		return hc_grant(g, block_gpa);
+	case EXO_HC_LOOKUP:
+		return hc_lookup(g, block_gpa);
+	case EXO_HC_DOORBELL:
+		return hc_doorbell(g, block_gpa);
 	default:
 		return -EXO_ENOSYS;
 	}

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define EXO_ABI_VERSION 2u
+#define EXO_ABI_VERSION 3u
 
 #define EXO_PAGE_SIZE 4096u
 #define EXO_PAGE_SHIFT 12u
@@ -35,7 +35,10 @@
 #define EXO_HC_FORWARD 6u       /* struct exo_hc_forward: host calls, batched */
 #define EXO_HC_EXIT_PROCESS 7u  /* struct exo_hc_exit_process: a POSIX exit */
 #define EXO_HC_NOTICE 8u        /* struct exo_hc_console: a line for exo's stderr */
-#define EXO_HC_COUNT 9u         /* calls defined; ports above are EXO_ENOSYS */
+#define EXO_HC_GRANT 9u         /* struct exo_hc_grant: share frames with a guest */
+#define EXO_HC_LOOKUP 10u       /* struct exo_hc_lookup: a guest's id by name */
+#define EXO_HC_DOORBELL 11u     /* struct exo_hc_doorbell: set up, ring, wait */
+#define EXO_HC_COUNT 12u        /* calls defined; ports above are EXO_ENOSYS */
 #define EXO_HC_PORT_SPAN 16u    /* ports EXO_HC_PORT .. +15 belong to hv */
 
 /* Status codes returned in rax (negated). */
@@ -48,6 +51,7 @@
 #define EXO_ENOMEM 6  /* pool exhausted or the guest's memory cap reached */
 #define EXO_ENOSYS 7  /* unknown call number */
 #define EXO_E2BIG 8   /* a length or count over its limit */
+#define EXO_ENOENT 9  /* no such guest: unknown name or id, or it has ended */
 
 /* Limits on one call. */
 #define EXO_CONSOLE_MAX 4096u       /* bytes per console write */
@@ -205,6 +209,90 @@ struct exo_hc_frames {
 	uint64_t bad_index; /* out */
 };
 
+/*
+ * Many guests share one pool under one hv. Each has an id, allocated by hv
+ * (1 .. EXO_GUESTS_MAX - 1, never 0; an id is reused only after its guest
+ * ended and every grant to or from it is gone), and a name given on the
+ * command line (at most EXO_NAME_MAX bytes), unique while it runs.
+ */
+#define EXO_GUESTS_MAX 256u
+#define EXO_NAME_MAX 32u
+
+/*
+ * EXO_HC_GRANT: protected sharing. op EXO_GRANT_RO or EXO_GRANT_RW lets
+ * guest `grantee` see the count frames in the u64 vector at vec_gpa, all
+ * owned by the caller, at their own GPAs, read-only or read-write;
+ * granting a frame already granted to grantee changes its access.
+ * EXO_GRANT_REVOKE takes them back: each must be granted to grantee by the
+ * caller, and it is unbound from the grantee before the call returns. A
+ * grant never outlives its grantor's ownership: releasing a frame (or the
+ * grantor's end) revokes every grant of it first. The grantee's exo page
+ * shows what it was granted (grant bitmaps); a grantee's write to a
+ * read-only grant, or any touch after revocation, ends the grantee as a
+ * touch of an unowned frame would. Frames granted to a guest are not its
+ * own: hypercall blocks and buffers must lie in frames the caller owns.
+ * All or nothing, like EXO_HC_FRAME_*: -EXO_EINVAL (op, reserved, grantee
+ * is the caller), -EXO_ENOENT (no such grantee running), -EXO_E2BIG
+ * (count), -EXO_ERANGE / -EXO_EPERM (a frame beyond the pool, not the
+ * caller's, named twice, or for REVOKE not granted to grantee), -EXO_ENOMEM
+ * (hv's grant table is full); bad_index as for EXO_HC_FRAME_*.
+ */
+#define EXO_GRANT_RO 0u
+#define EXO_GRANT_RW 1u
+#define EXO_GRANT_REVOKE 2u
+struct exo_hc_grant {
+	uint64_t vec_gpa;
+	uint32_t count;
+	uint32_t op;
+	uint32_t grantee;
+	uint32_t reserved;  /* 0 */
+	uint64_t bad_index; /* out */
+};
+
+/* EXO_HC_LOOKUP: the id of the running guest named by the len bytes at
+ * name_gpa (no NUL; 1..EXO_NAME_MAX), into id. -EXO_ENOENT if none. */
+struct exo_hc_lookup {
+	uint64_t name_gpa;
+	uint32_t len;
+	uint32_t id; /* out */
+};
+
+/*
+ * EXO_HC_DOORBELL: one guest interrupts another it shares frames with.
+ *
+ * EXO_DB_SETUP: the caller takes doorbells on vector (32..255) and gives
+ * hv its pending set: EXO_GUESTS_MAX bits at pending_gpa (8-byte aligned,
+ * in one frame the caller owns), bit n for guest n. hv only ever sets bits
+ * there (atomically); the guest clears them (an atomic exchange) in its
+ * handler. Releasing that frame turns the doorbell off; vector 0 turns it
+ * off explicitly.
+ *
+ * EXO_DB_RING: set the caller's bit in target's pending set and raise
+ * target's vector, as an external interrupt delivered when target has
+ * interrupts enabled; rings before it takes the interrupt coalesce into
+ * one (the pending set says who rang). -EXO_ENOENT: target is not running
+ * or has no doorbell; -EXO_EPERM: no frame is granted between the two (in
+ * either direction); -EXO_EINVAL: target is the caller.
+ *
+ * EXO_DB_WAIT: block until a ring arrives for the caller or timeout_ns
+ * passes (0: do not block): returns 1 for a ring (one since the last WAIT
+ * returned 1, or since SETUP), 0 for the timeout. The vector is raised as
+ * well, when the caller enables interrupts. A guest that has nothing to
+ * do waits here; `hlt` still ends it, as before.
+ */
+#define EXO_DB_SETUP 0u
+#define EXO_DB_RING 1u
+#define EXO_DB_WAIT 2u
+#define EXO_DB_VECTOR_MIN 32u
+struct exo_hc_doorbell {
+	uint32_t op;
+	uint32_t target;      /* RING */
+	uint64_t pending_gpa; /* SETUP */
+	uint32_t vector;      /* SETUP */
+	uint32_t reserved;    /* 0 */
+	uint64_t timeout_ns;  /* WAIT */
+};
+
 /* EXO_HC_INFO: out-fields only. */
 struct exo_hc_info {
 	uint64_t pool_frames;
@@ -254,9 +342,12 @@ struct exo_hc_fault {
 
 /*
  * The exo page: hv's read-only page in every guest, at GPA exo_page_gpa
- * (just past the pool). The ownership bitmap follows it: bit n set when
- * frame n is owned by this guest. hv updates both on every allocation and
- * release; a guest write to them ends the guest.
+ * (just past the pool). Three bitmaps of pool_frames bits follow it, each
+ * rounded up to whole pages: the ownership bitmap (bit n set when this
+ * guest owns frame n), the grant bitmap (frame n is granted to it) and
+ * the read-write grant bitmap. hv updates them on every allocation,
+ * release, grant and revocation; a guest write to any of them ends the
+ * guest.
  */
 #define EXO_PAGE_MAGIC 0x65786f7061676531ull /* "exopage1" */
 #define EXO_ARGS_BYTES 3840u
@@ -278,12 +369,18 @@ struct exo_page {
 	uint32_t flags;         /* EXO_PAGE_F_* */
 	uint32_t ring_request;  /* EXO_RING_*: where the user asked app code to run */
 	uint32_t envc;          /* environment strings after argv's in args */
-	uint32_t reserved;
+	uint32_t guest_id;      /* this guest's id */
 	uint64_t payload_gpa;   /* a program for the guest's library OS to load */
 	uint64_t payload_bytes; /* (posix-shim): contiguous frames it owns; 0 if none */
+	uint64_t frames_granted;   /* frames other guests grant this one */
+	uint64_t grant_bitmap_gpa; /* pool_frames bits: granted to this guest */
+	uint64_t grant_rw_bitmap_gpa; /* pool_frames bits: granted read-write */
+	char name[EXO_NAME_MAX];   /* this guest's name, NUL-padded */
 	char args[EXO_ARGS_BYTES]; /* argc argv strings then envc environment
 				      strings, each NUL-terminated */
 };
+
+_Static_assert(sizeof(struct exo_page) <= EXO_PAGE_SIZE, "the exo page is one page");
 
 /* exo_page.flags */
 #define EXO_PAGE_F_STATS 1u /* the user asked for --stats: say what you chose */

@@ -1,12 +1,13 @@
 /*
  * tests/core/fake_plat.c: the fake platform hv/core unit tests link with.
  *
- * Binding a frame sets its entry in the guest's bound[] array; unbinding
- * clears it and zeroes the frame in pool memory, as the platform contract
- * requires (frames read zero when next handed out). Binding a bound frame or
- * unbinding an unbound one counts as misuse. A test arms fail_bind_in to
- * make a later bind fail with -EXO_ENOMEM. Console output is captured.
- * hv_plat_panic means hv found itself inconsistent: it aborts the test.
+ * Binding a frame sets its entry in the guest's bound[] array (read-write
+ * or read-only); unbinding clears it; scrubbing zeroes frames in pool
+ * memory. Binding a frame again with the same access, or unbinding an
+ * unbound one, counts as misuse. A test arms fail_bind_in to make a later
+ * bind fail with -EXO_ENOMEM. Console output is captured. The pool lock is
+ * a flag: taking it twice, or releasing it unheld, is a bug in hv/core and
+ * aborts, as hv_plat_panic does (hv found itself inconsistent).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,11 @@ struct fake_pool *fake_pool_create(uint64_t nframes)
 	fp->owner = zalloc(nframes + 1, sizeof *fp->owner);
 	fp->owner[nframes] = FAKE_CANARY_OWNER;
 	fp->host = zalloc(nframes + 1, EXO_PAGE_SIZE);
-	hv_pool_init(&fp->pool, nframes, fp->owner, fp->host);
+	fp->grant_head = zalloc(nframes, sizeof *fp->grant_head);
+	fp->grant = zalloc(FAKE_GRANTS_MAX, sizeof *fp->grant);
+	fp->pool.plat = fp;
+	hv_pool_init(&fp->pool, nframes, fp->owner, fp->host, fp->grant_head, fp->grant,
+		     FAKE_GRANTS_MAX);
 	return fp;
 }
 
@@ -40,20 +45,24 @@ void fake_pool_destroy(struct fake_pool *fp)
 		return;
 	free(fp->owner);
 	free(fp->host);
+	free(fp->grant_head);
+	free(fp->grant);
 	free(fp);
 }
 
-struct fake_guest *fake_guest_create(struct fake_pool *fp, uint32_t id,
+struct fake_guest *fake_guest_create(struct fake_pool *fp, const char *name,
 				     uint64_t cap_frames)
 {
 	struct fake_guest *fg = zalloc(1, sizeof *fg);
-	hv_guest_init(&fg->g, &fp->pool, id, cap_frames);
 	fg->exo_area = zalloc(1, hv_exo_area_bytes(fp->pool.nframes));
 	fg->bound = zalloc(fp->pool.nframes, 1);
-	fg->g.exo = (struct exo_page *)fg->exo_area;
-	fg->g.bitmap = fg->exo_area + EXO_PAGE_SIZE;
-	fg->g.exo_gpa = fp->pool.nframes * EXO_PAGE_SIZE;
 	fg->g.plat = fg;
+	int rc = hv_guest_add(&fg->g, &fp->pool, name, cap_frames, fg->exo_area,
+			      fp->pool.nframes * EXO_PAGE_SIZE);
+	if (rc < 0) {
+		fprintf(stderr, "fake_plat: hv_guest_add(%s): %d\n", name, rc);
+		abort();
+	}
 	return fg;
 }
 
@@ -71,25 +80,44 @@ int fake_bitmap_bit(const struct fake_guest *fg, uint64_t f)
 	return (fg->g.bitmap[f / 8] >> (f % 8)) & 1;
 }
 
+static int bit(const uint8_t *bm, uint64_t f)
+{
+	return (bm[f / 8] >> (f % 8)) & 1;
+}
+
 const char *fake_disagreement(const struct fake_guest *fg)
 {
 	static char msg[160];
 	const struct hv_pool *p = fg->g.pool;
-	uint64_t mine = 0, free_frames = 0;
+	uint64_t mine = 0, free_frames = 0, granted = 0;
 	for (uint64_t f = 0; f < p->nframes; f++) {
 		int owned = p->owner[f] == fg->g.id;
+		int gr = bit(fg->g.grant_bitmap, f), rw = bit(fg->g.grant_rw_bitmap, f);
+		int want = owned ? FAKE_RW : gr ? (rw ? FAKE_RW : FAKE_RO) : 0;
 		mine += owned;
+		granted += gr;
 		free_frames += p->owner[f] == HV_FRAME_FREE;
+		if ((owned && gr) || (rw && !gr)) {
+			snprintf(msg, sizeof msg, "frame %llu: owned %d, grant bits %d %d",
+				 (unsigned long long)f, owned, gr, rw);
+			return msg;
+		}
 		if (fake_bitmap_bit(fg, f) != owned) {
 			snprintf(msg, sizeof msg, "frame %llu: bitmap bit %d, owner %u, guest %u",
 				 (unsigned long long)f, fake_bitmap_bit(fg, f), p->owner[f], fg->g.id);
 			return msg;
 		}
-		if (fg->bound[f] != owned) {
-			snprintf(msg, sizeof msg, "frame %llu: bound %d, owner %u, guest %u",
-				 (unsigned long long)f, fg->bound[f], p->owner[f], fg->g.id);
+		if (fg->bound[f] != want) {
+			snprintf(msg, sizeof msg, "frame %llu: bound %d, want %d, owner %u, guest %u",
+				 (unsigned long long)f, fg->bound[f], want, p->owner[f], fg->g.id);
 			return msg;
 		}
+	}
+	if (granted != fg->g.granted || fg->g.exo->frames_granted != fg->g.granted) {
+		snprintf(msg, sizeof msg, "grant bitmap says %llu frames, g->granted %llu, exo page %llu",
+			 (unsigned long long)granted, (unsigned long long)fg->g.granted,
+			 (unsigned long long)fg->g.exo->frames_granted);
+		return msg;
 	}
 	if (mine != fg->g.owned || fg->g.exo->frames_owned != fg->g.owned) {
 		snprintf(msg, sizeof msg, "table says %llu frames, g->owned %llu, exo page %llu",
@@ -110,7 +138,7 @@ const char *fake_disagreement(const struct fake_guest *fg)
 	return NULL;
 }
 
-int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n)
+int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n, int writable)
 {
 	struct fake_guest *fg = g->plat;
 	fg->bind_calls++;
@@ -122,11 +150,12 @@ int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n)
 	fg->bind_n = n;
 	fg->frames_bound += n;
 	for (uint64_t f = first; f < first + n; f++) {
-		if (f >= g->pool->nframes || fg->bound[f]) {
+		uint8_t want = writable ? FAKE_RW : FAKE_RO;
+		if (f >= g->pool->nframes || fg->bound[f] == want) {
 			fg->misuse++;
 			continue;
 		}
-		fg->bound[f] = 1;
+		fg->bound[f] = want;
 	}
 	return 0;
 }
@@ -144,8 +173,57 @@ void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n)
 			continue;
 		}
 		fg->bound[f] = 0;
-		memset(g->pool->host + f * EXO_PAGE_SIZE, 0, EXO_PAGE_SIZE);
 	}
+}
+
+void hv_plat_scrub(struct hv_pool *pool, uint64_t first, uint64_t n)
+{
+	struct fake_pool *fp = pool->plat;
+	if (!fp->locked)
+		hv_plat_panic("scrub without the pool lock");
+	fp->frames_scrubbed += n;
+	memset(pool->host + first * EXO_PAGE_SIZE, 0, n * EXO_PAGE_SIZE);
+}
+
+void hv_plat_lock(struct hv_pool *pool)
+{
+	struct fake_pool *fp = pool->plat;
+	if (fp->locked)
+		hv_plat_panic("the pool lock taken twice");
+	fp->locked = 1;
+	fp->locks++;
+}
+
+void hv_plat_unlock(struct hv_pool *pool)
+{
+	struct fake_pool *fp = pool->plat;
+	if (!fp->locked)
+		hv_plat_panic("the pool lock released unheld");
+	fp->locked = 0;
+}
+
+void hv_plat_inject(struct hv_guest *g, uint32_t vector)
+{
+	struct fake_guest *fg = g->plat;
+	fg->injects++;
+	fg->inject_vector = vector;
+}
+
+void hv_plat_kick(struct hv_guest *g)
+{
+	((struct fake_guest *)g->plat)->kicks++;
+}
+
+void hv_plat_wake(struct hv_guest *g)
+{
+	((struct fake_guest *)g->plat)->wakes++;
+}
+
+void hv_plat_deadline(struct hv_guest *g, uint64_t ns)
+{
+	struct fake_guest *fg = g->plat;
+	fg->deadlines++;
+	fg->deadline_ns = ns;
 }
 
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)
@@ -163,6 +241,10 @@ void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)
 
 void hv_plat_notice(struct hv_guest *g, const char *text)
 {
+	if (!g) {
+		fprintf(stderr, "hv: %s\n", text);
+		return;
+	}
 	struct fake_guest *fg = g->plat;
 	fg->notices++;
 	snprintf(fg->notice, sizeof fg->notice, "%s", text);

@@ -42,8 +42,8 @@ static char *const argv2[] = { "prog", "arg one", NULL };
 static void setup(void)
 {
 	fp = fake_pool_create(NFRAMES);
-	a = fake_guest_create(fp, 1, NFRAMES);
-	b = fake_guest_create(fp, 2, NFRAMES);
+	a = fake_guest_create(fp, "a", NFRAMES);
+	b = fake_guest_create(fp, "b", NFRAMES);
 	img = (struct hv_image){
 		.entry = TEXT_VA + 0x100,
 		.lo = LO,
@@ -308,8 +308,8 @@ Test(boot, physmap_over_1gib_gets_a_page_directory_per_gib)
 	uint64_t size = 0;
 	teardown();
 	fp = fake_pool_create(nframes);
-	a = fake_guest_create(fp, 1, nframes);
-	b = fake_guest_create(fp, 2, nframes);
+	a = fake_guest_create(fp, "a", nframes);
+	b = fake_guest_create(fp, "b", nframes);
 	load_ok(&boot);
 	cr_assert_eq(boot.need_frames, IMAGE_PAGES + 1 + 1 + 2 + 3);
 	cr_assert_eq(a->g.owned, boot.need_frames);

@@ -25,8 +25,8 @@ static void setup(void)
 {
 	uint64_t bad;
 	fp = fake_pool_create(NFRAMES);
-	a = fake_guest_create(fp, 1, NFRAMES);
-	b = fake_guest_create(fp, 2, NFRAMES);
+	a = fake_guest_create(fp, "a", NFRAMES);
+	b = fake_guest_create(fp, "b", NFRAMES);
 	cr_assert_eq(hv_frames_alloc_named(&a->g, 4, (uint64_t[]){ 2, 3, 5, NFRAMES - 1 }, &bad), 0);
 	cr_assert_eq(hv_frames_alloc_named(&b->g, 1, (uint64_t[]){ 4 }, &bad), 0);
 }

@@ -30,8 +30,8 @@ static void setup(void)
 {
 	uint64_t out[8], bad;
 	fp = fake_pool_create(NFRAMES);
-	a = fake_guest_create(fp, 1, NFRAMES);
-	b = fake_guest_create(fp, 2, NFRAMES);
+	a = fake_guest_create(fp, "a", NFRAMES);
+	b = fake_guest_create(fp, "b", NFRAMES);
 	cr_assert_eq(hv_frames_alloc_any(&a->g, 8, out), 0);
 	cr_assert_eq(out[7], 7);
 	cr_assert_eq(hv_frames_alloc_named(&b->g, 1, (uint64_t[]){ 50 }, &bad), 0);

@@ -21,8 +21,8 @@ static struct fake_guest *a, *b;
 static void setup(void)
 {
 	fp = fake_pool_create(NFRAMES);
-	a = fake_guest_create(fp, 1, NFRAMES);
-	b = fake_guest_create(fp, 2, NFRAMES);
+	a = fake_guest_create(fp, "a", NFRAMES);
+	b = fake_guest_create(fp, "b", NFRAMES);
 }
 
 static void teardown(void)

@@ -29,8 +29,8 @@ static void setup(void)
 {
 	uint64_t out[4], bad;
 	fp = fake_pool_create(NFRAMES);
-	a = fake_guest_create(fp, 1, NFRAMES);
-	b = fake_guest_create(fp, 2, NFRAMES);
+	a = fake_guest_create(fp, "a", NFRAMES);
+	b = fake_guest_create(fp, "b", NFRAMES);
 	cr_assert_eq(hv_frames_alloc_any(&a->g, 4, out), 0);
 	cr_assert_eq(out[3], 3);
 	cr_assert_eq(hv_frames_alloc_named(&b->g, 2, (uint64_t[]){ 50, 51 }, &bad), 0);
@@ -461,7 +461,7 @@ Test(hypercall, stats_count_every_call_by_number)
 	cr_assert_eq(frames_call(EXO_HC_FRAME_ALLOC, VEC, 1, EXO_FA_ANY, &after), 1);
 	cr_assert_eq(frames_call(EXO_HC_FRAME_ALLOC, VEC, 1, EXO_FA_ANY, &after), 1);
 	cr_assert_eq(frames_call(EXO_HC_FRAME_RELEASE, VEC, 1, 0, &after), 1);
-	cr_assert_eq(hv_hypercall(&a->g, 9, BLOCK), -EXO_ENOSYS);
+	cr_assert_eq(hv_hypercall(&a->g, EXO_HC_COUNT, BLOCK), -EXO_ENOSYS);
 	cr_assert_eq(a->g.stats.hypercalls[EXO_HC_CONSOLE], 2);
 	cr_assert_eq(a->g.stats.hypercalls[EXO_HC_EXIT], 0);
 	cr_assert_eq(a->g.stats.hypercalls[EXO_HC_FRAME_ALLOC], 2);
