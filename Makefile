@@ -117,6 +117,7 @@ $(B)/guest/%.S.o: %.S
 # A guest library: archive $(1) of every .c and .S file in directory $(2).
 define guest_lib
 $(1): $(patsubst %,$(B)/guest/%.o,$(wildcard $(2)/*.c $(2)/*.S))
+	@mkdir -p $$(dir $$@)
 	@rm -f $$@
 	ar rcs $$@ $$^
 endef
@@ -173,10 +174,12 @@ $(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/core -o $@ $< tests/core/fake_plat.c $(CORE_SRC) -lcriterion
 
+# hv/kvm's command line and host files, without KVM: what they need of
+# hv/core is its parsing.
 $(B)/tests/kvm/%: tests/kvm/%.c $(KVM_SRC) $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/files.c hv/kvm/paths.c \
-		hv/kvm/report.c -lcriterion
+		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/core/parse.c -lcriterion
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)
@@ -190,11 +193,17 @@ $(B)/tests/metal/test_caps: tests/metal/test_caps.c hv/metal/caps.c hv/metal/cap
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/metal -o $@ $< hv/metal/caps.c -lcriterion
 
+# Module command lines: hv/metal/module.c and the hv/core parsers it uses.
+$(B)/tests/metal/test_module: tests/metal/test_module.c hv/metal/module.c hv/core/parse.c \
+		hv/metal/metal.h hv/core/core.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Ihv/metal -o $@ $< hv/metal/module.c hv/core/parse.c -lcriterion
+
 $(B)/tests/metal/test_bochs: tests/metal/test_bochs.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< -lcriterion
 
-METAL_TESTS := $(B)/tests/metal/test_caps $(B)/tests/metal/test_bochs
+METAL_TESTS := $(B)/tests/metal/test_caps $(B)/tests/metal/test_module $(B)/tests/metal/test_bochs
 RUN_TESTS := $(UNIT_TESTS) $(if $(CONFIG_PLATFORM_KVM),$(GUEST_TESTS)) \
 	$(if $(CONFIG_PLATFORM_METAL),$(METAL_TESTS))
 
@@ -382,13 +391,22 @@ $(B)/bench/%-linux: $(wildcard apps/*/*.c apps/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $(filter-out %_exo.c,$(wildcard apps/$*/*.c))
 
+# apps/guests' native programs, one file each (apps/guests/NAME_linux.c
+# to $(B)/bench/guests-NAME): raw KVM, the pipe ping-pong, the timer.
+GUESTS_BENCH := $(patsubst apps/guests/%_linux.c,$(B)/bench/guests-%,$(wildcard apps/guests/*_linux.c))
+$(B)/bench/guests-%: apps/guests/%_linux.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $<
+
 # vmbench (Appel and Li's primitives), then apps/syscalls: single system
-# calls and real programs (tests/programs/build.sh), natively and on exo.
+# calls and real programs (tests/programs/build.sh), natively and on exo;
+# then apps/guests: guest start, many guests, round trips between guests.
 bench:
 	$(MAKE) deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
-	$(MAKE) all $(B)/bench/vmbench-linux
+	$(MAKE) all $(B)/bench/vmbench-linux $(GUESTS_BENCH)
 	bash apps/vmbench/bench.sh $(B)
 	bash apps/syscalls/bench.sh $(B)
+	bash apps/guests/bench.sh $(B)
 
 # --- packages ---
 

@@ -3,9 +3,12 @@
  * exception entry stubs.
  *
  * _start runs with hv's boot selectors and no stack: it takes the boot
- * stack and calls exo_start in C. Each exception stub pushes an error code
- * where the CPU does not, then the vector, then every general register, in
- * the layout of struct exo_trap_frame, and hands that frame to exo_trap.
+ * stack and calls exo_start in C. There is a stub for each of the 256
+ * vectors: the 32 exceptions and the external interrupts 32-255 (a
+ * doorbell's vector among them). Each pushes an error code where the CPU
+ * does not (every interrupt, most exceptions), then the vector, then every
+ * general register, in the layout of struct exo_trap_frame, and hands that
+ * frame to exo_trap; iretq returns to the interrupted code.
  */
 #include "exo/frame.h"
 	.section .text.entry, "ax"
@@ -41,7 +44,8 @@ _start:
 1:
 .endm
 
-/* Vectors whose CPU frame carries an error code: 8, 10-14, 17, 21, 29, 30. */
+/* Vectors whose CPU frame carries an error code: 8, 10-14, 17, 21, 29, 30
+ * (as exceptions; hv raises only vectors 32-255 as interrupts). */
 .macro stub vec
 	.globl	exo_vector_\vec
 exo_vector_\vec:
@@ -57,13 +61,11 @@ exo_vector_\vec:
 .endm
 
 .altmacro
-.macro stubs from, to
-	stub	\from
-	.if \to-\from
-	stubs	%(\from+1), \to
-	.endif
-.endm
-	stubs	0, 31
+	.set	vec, 0
+	.rept	256		/* EXO_VECTORS (exo.h) */
+	stub	%vec
+	.set	vec, vec+1
+	.endr
 
 trap_common:
 	EXO_PUSH_GPRS
@@ -79,12 +81,13 @@ trap_common:
 	.globl	exo_vectors
 	.balign	8
 exo_vectors:
-.macro addr from, to
-	.quad	exo_vector_\from
-	.if \to-\from
-	addr	%(\from+1), \to
-	.endif
+.macro addr vec
+	.quad	exo_vector_\vec
 .endm
-	addr	0, 31
+	.set	vec, 0
+	.rept	256		/* EXO_VECTORS (exo.h) */
+	addr	%vec
+	.set	vec, vec+1
+	.endr
 
 	.section .note.GNU-stack, "", @progbits

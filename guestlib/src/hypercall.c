@@ -90,7 +90,7 @@ const char *exo_strerror(int64_t err)
 		[EXO_EFAULT] = "EXO_EFAULT", [EXO_ERANGE] = "EXO_ERANGE",
 		[EXO_EPERM] = "EXO_EPERM", [EXO_EBUSY] = "EXO_EBUSY",
 		[EXO_ENOMEM] = "EXO_ENOMEM", [EXO_ENOSYS] = "EXO_ENOSYS",
-		[EXO_E2BIG] = "EXO_E2BIG",
+		[EXO_E2BIG] = "EXO_E2BIG", [EXO_ENOENT] = "EXO_ENOENT",
 	};
 	uint64_t e = err < 0 ? (uint64_t)-err : (uint64_t)err;
 	return e < sizeof names / sizeof names[0] && names[e] ? names[e] : "EXO_E?";

@@ -1,26 +1,31 @@
 /*
- * guestlib/src/trap.c: exception dispatch inside the guest.
+ * guestlib/src/trap.c: exception and interrupt dispatch inside the guest.
  *
  * A library OS registers handlers per vector; an exception with no handler,
  * or one its handler declines, is reported to hv (vector, error code, RIP,
- * CR2, registers), which ends the guest. No exit happens on the way to a
- * handler: that is the point of giving the guest ring 0.
+ * CR2, registers), which ends the guest. An interrupt (vectors 32-255, a
+ * doorbell's) goes the same way: one nobody handles is a bug in the guest.
+ * No exit happens on the way to a handler: that is the point of giving the
+ * guest ring 0.
  */
 #include "exo/exo.h"
+#include "guestlib.h"
 
-static exo_trap_handler handlers[32];
+static exo_trap_handler handlers[EXO_VECTORS];
 
 exo_trap_handler exo_trap_set(unsigned vector, exo_trap_handler h)
 {
-	exo_trap_handler old = vector < 32 ? handlers[vector] : 0;
-	if (vector < 32)
+	exo_trap_handler old = vector < EXO_VECTORS ? handlers[vector] : 0;
+	if (vector < EXO_VECTORS)
 		handlers[vector] = h;
+	if (h && vector >= 32)
+		exo_idt_need(vector); /* interrupts' entries are made on demand */
 	return old;
 }
 
 void exo_trap(struct exo_trap_frame *f)
 {
-	if (f->vector < 32 && handlers[f->vector] && handlers[f->vector](f))
+	if (f->vector < EXO_VECTORS && handlers[f->vector] && handlers[f->vector](f))
 		return;
 	exo_trap_report(f, exo_read_cr2());
 }

@@ -161,8 +161,11 @@ int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 		return -EXO_E2BIG;
 	}
 	boot->need_frames = frames_needed(img, phys_end, args->payload_bytes);
-	if (boot->need_frames > g->cap_frames - g->owned ||
-	    boot->need_frames > g->pool->nfree) {
+	if (boot->need_frames > g->pool->nfree) {
+		*why = "image and its page tables need more frames than the pool has free";
+		return -EXO_ENOMEM;
+	}
+	if (boot->need_frames > g->cap_frames - g->owned) {
 		*why = "image and its page tables need more frames than the guest may own";
 		return -EXO_ENOMEM;
 	}

@@ -134,6 +134,7 @@ void hv_guest_remove(struct hv_guest *g)
 	hv_plat_lock(p);
 	p->guest[g->id] = 0;
 	p->nguests--;
+	g->id = 0; /* removed: a second call does nothing */
 	hv_plat_unlock(p);
 }
 

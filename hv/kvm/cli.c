@@ -1,61 +1,35 @@
 /*
  * hv/kvm/cli.c: the `exo run` command line.
  *
- *   exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats]
- *           [--root DIR] [--env K=V]... IMAGE [ARGS...]
+ *   exo run [OPTIONS] IMAGE [ARGS...]
+ *   exo run [OPTIONS] --guest [GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...
  *
- * Options stop at IMAGE; everything after it belongs to the guest. Sizes
- * take K, M or G (powers of 1024, an optional "iB" or "B" after) and must be
- * whole 4 KiB frames, non-zero and no larger than this machine's memory.
+ * OPTIONS: --pool SIZE and --stats, which are for the whole run, and the
+ * defaults for every guest: --mem SIZE, --ring auto|0|3, --root DIR,
+ * --env K=V. GUEST OPTIONS: --name NAME and the four defaults again, which
+ * override them (a guest's --env replaces a default of the same name, or
+ * adds to them). Options stop at IMAGE. In the first form everything after
+ * IMAGE is the guest's; in the second a guest's ARGS run up to the next
+ * argument that is exactly "--guest". "--" ends the options, so an IMAGE
+ * may start with '-'.
+ *
+ * Sizes are hv_parse_size's (hv/core/parse.c) and no larger than this
+ * machine's memory; rings are hv_parse_ring's. Without --pool the pool is
+ * the configured default or the sum of the guests' --mem, whichever is
+ * larger; with it, no guest's --mem may exceed it.
+ *
+ * Names: a guest is named by --name, or else by its IMAGE's basename
+ * (characters a name cannot hold made '_', cut to EXO_NAME_MAX), and if
+ * another guest has that name, basename-2, basename-3... An explicit name
+ * that is not a valid name or that two guests give is a usage error.
+ * Every error is one line and HV_STATUS_USAGE.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "kvm.h"
 #include "config.h"
-
-
-int kvm_parse_size(const char *s, uint64_t *bytes, const char **why)
-{
-	char *end;
-	if (!isdigit((unsigned char)s[0])) {
-		*why = "malformed size (use e.g. 64M, 1G or 4096)";
-		return -1;
-	}
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	unsigned shift = 0;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	}
-	if (shift && (!strcasecmp(end, "iB") || !strcasecmp(end, "B")))
-		end += strlen(end);
-	if (*end != '\0' || errno == ERANGE) {
-		*why = "malformed size (use e.g. 64M, 1G or 4096)";
-		return -1;
-	}
-	if (v > (UINT64_MAX >> shift)) {
-		*why = "size too large";
-		return -1;
-	}
-	v <<= shift;
-	if (v == 0) {
-		*why = "size must be greater than zero";
-		return -1;
-	}
-	if (v % EXO_PAGE_SIZE) {
-		*why = "size must be a whole number of 4 KiB frames";
-		return -1;
-	}
-	*bytes = v;
-	return 0;
-}
 
 static uint64_t machine_bytes(void)
 {
@@ -68,7 +42,7 @@ static int size_option(const char *name, const char *arg, uint64_t *out)
 	const char *why;
 	if (!arg)
 		return kvm_fail(HV_STATUS_USAGE, "%s: missing SIZE\n" KVM_USAGE, name);
-	if (kvm_parse_size(arg, out, &why) < 0)
+	if (hv_parse_size(arg, out, &why) < 0)
 		return kvm_fail(HV_STATUS_USAGE, "%s %s: %s", name, arg, why);
 	if (*out > machine_bytes())
 		return kvm_fail(HV_STATUS_USAGE, "%s %s: larger than this machine's memory (%llu MiB)",
@@ -76,69 +50,229 @@ static int size_option(const char *name, const char *arg, uint64_t *out)
 	return 0;
 }
 
+/* Add kv to the guest's environment; with replace, in place of one of the
+ * same name (a guest's own --env over the defaults). */
+static int env_option(struct kvm_guest_opts *g, char *kv, int replace)
+{
+	if (!kv)
+		return kvm_fail(HV_STATUS_USAGE, "--env: missing K=V\n" KVM_USAGE);
+	if (kv[0] == '=' || !strchr(kv, '='))
+		return kvm_fail(HV_STATUS_USAGE, "--env %s: must be NAME=VALUE", kv);
+	size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
+	for (int i = 0; replace && i < g->envc; i++)
+		if (!strncmp(g->envp[i], kv, klen)) {
+			g->envp[i] = kv;
+			return 0;
+		}
+	if (g->envc == EXO_ARGC_MAX)
+		return kvm_fail(HV_STATUS_USAGE, "--env: more than %u variables", EXO_ARGC_MAX);
+	g->envp[g->envc++] = kv;
+	return 0;
+}
+
+/* One of the options a guest takes (its default or its own) at argv[*i]:
+ * 1 if it was one (*i moved past its argument), 0 if not, or -status. */
+static int guest_option(char **argv, int *i, struct kvm_guest_opts *g, int own)
+{
+	const char *a = argv[*i], *v = argv[*i + 1];
+	int rc;
+	if (!strcmp(a, "--mem")) {
+		if ((rc = size_option(a, v, &g->mem_bytes)))
+			return -rc;
+	} else if (!strcmp(a, "--ring")) {
+		if (!v)
+			return -kvm_fail(HV_STATUS_USAGE, "--ring: missing auto, 0 or 3\n" KVM_USAGE);
+		if (hv_parse_ring(v, &g->ring) < 0)
+			return -kvm_fail(HV_STATUS_USAGE, "--ring %s: must be auto, 0 or 3", v);
+	} else if (!strcmp(a, "--root")) {
+		if (!v)
+			return -kvm_fail(HV_STATUS_USAGE, "--root: missing DIR\n" KVM_USAGE);
+		g->root = v;
+	} else if (!strcmp(a, "--env")) {
+		if ((rc = env_option(g, argv[*i + 1], own)))
+			return -rc;
+	} else {
+		return 0;
+	}
+	(*i)++;
+	return 1;
+}
+
+/* A name a guest can have: hv_guest_add's rule, checked here so that a
+ * bad --name is a usage error before anything starts. */
+static int name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > EXO_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '/')
+			return 0;
+	return 1;
+}
+
+/* Whether a guest other than self has name. */
+static int name_taken(const struct kvm_options *o, const struct kvm_guest_opts *self,
+		      const char *name)
+{
+	for (int i = 0; i < o->nguests; i++)
+		if (&o->guest[i] != self && !strcmp(o->guest[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* The default name: IMAGE's basename made a valid name, numbered past
+ * the names other guests have. */
+static void default_name(struct kvm_options *o, struct kvm_guest_opts *g)
+{
+	char base[EXO_NAME_MAX + 1];
+	const char *slash = strrchr(g->image, '/');
+	snprintf(base, sizeof base, "%s", slash ? slash + 1 : g->image);
+	if (!base[0])
+		snprintf(base, sizeof base, "guest");
+	for (char *c = base; *c; c++)
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+			*c = '_';
+	snprintf(g->name, sizeof g->name, "%s", base);
+	for (unsigned n = 2; name_taken(o, g, g->name); n++) {
+		char suffix[16];
+		int sl = snprintf(suffix, sizeof suffix, "-%u", n);
+		snprintf(g->name, sizeof g->name, "%.*s%s", EXO_NAME_MAX - sl, base, suffix);
+	}
+}
+
+/* Every guest's name: the explicit ones first, so that a default never
+ * takes a name some later guest asks for. */
+static int name_guests(struct kvm_options *o)
+{
+	for (int i = 0; i < o->nguests; i++) {
+		struct kvm_guest_opts *g = &o->guest[i];
+		if (!g->name_given)
+			continue;
+		if (!name_ok(g->name_given))
+			return kvm_fail(HV_STATUS_USAGE, "--name %s: a name is 1 to %u printable "
+					"characters without spaces or '/'", g->name_given,
+					EXO_NAME_MAX);
+		if (name_taken(o, g, g->name_given))
+			return kvm_fail(HV_STATUS_USAGE, "--name %s: two guests have that name",
+					g->name_given);
+		snprintf(g->name, sizeof g->name, "%s", g->name_given);
+	}
+	for (int i = 0; i < o->nguests; i++)
+		if (!o->guest[i].name_given)
+			default_name(o, &o->guest[i]);
+	return 0;
+}
+
+/* The --guest form from argv[i], which is "--guest": each guest's options
+ * over the defaults d, its IMAGE and its ARGS. */
+static int parse_guests(int argc, char **argv, int i, const struct kvm_guest_opts *d,
+			struct kvm_options *o)
+{
+	int rc;
+	o->several = 1;
+	while (i < argc) {
+		/* argv[i] is "--guest": ARGS stop only there. */
+		if (o->nguests == EXO_GUESTS_MAX - 1)
+			return kvm_fail(HV_STATUS_USAGE, "--guest: more than %u guests",
+					EXO_GUESTS_MAX - 1);
+		struct kvm_guest_opts *g = &o->guest[o->nguests++];
+		*g = *d;
+		for (i++; i < argc && argv[i][0] == '-'; i++) {
+			const char *a = argv[i];
+			if (!strcmp(a, "--guest"))
+				break;
+			if (!strcmp(a, "--")) {
+				i++;
+				break;
+			}
+			if (!strcmp(a, "--name")) {
+				if (!argv[i + 1])
+					return kvm_fail(HV_STATUS_USAGE, "--name: missing NAME\n"
+							KVM_USAGE);
+				g->name_given = argv[++i];
+			} else if ((rc = guest_option(argv, &i, g, 1)) < 0) {
+				return -rc;
+			} else if (rc == 0 && (!strcmp(a, "--pool") || !strcmp(a, "--stats"))) {
+				return kvm_fail(HV_STATUS_USAGE, "%s is for the whole run: put it "
+						"before the first --guest", a);
+			} else if (rc == 0) {
+				return kvm_fail(HV_STATUS_USAGE, "unknown guest option %s\n" KVM_USAGE,
+						a);
+			}
+		}
+		if (i >= argc || !strcmp(argv[i], "--guest"))
+			return kvm_fail(HV_STATUS_USAGE, "--guest: missing IMAGE\n" KVM_USAGE);
+		g->image = argv[i];
+		g->argv = argv + i;
+		for (g->argc = 1; i + g->argc < argc && strcmp(argv[i + g->argc], "--guest"); )
+			g->argc++;
+		i += g->argc;
+	}
+	return 0;
+}
+
 int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 {
-	int i, rc;
-	*o = (struct kvm_options){
+	int i, rc, pool_given = 0;
+	struct kvm_guest_opts d = {
 		.mem_bytes = (uint64_t)CONFIG_GUEST_MEM_DEFAULT_MIB << 20,
-		.pool_bytes = (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20,
 		.ring = EXO_RING_AUTO,
 		.root = ".",
 	};
+	o->pool_bytes = (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20;
+	o->stats = o->several = o->nguests = 0;
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--mem")) {
-			if ((rc = size_option(a, argv[i + 1], &o->mem_bytes)))
-				return rc;
-			i++;
-		} else if (!strcmp(a, "--pool")) {
+		if (!strcmp(a, "--guest"))
+			break;
+		if (!strcmp(a, "--pool")) {
 			if ((rc = size_option(a, argv[i + 1], &o->pool_bytes)))
 				return rc;
+			pool_given = 1;
 			i++;
-		} else if (!strcmp(a, "--ring")) {
-			const char *r = argv[i + 1];
-			if (!r)
-				return kvm_fail(HV_STATUS_USAGE, "--ring: missing auto, 0 or 3\n" KVM_USAGE);
-			if (!strcmp(r, "auto"))
-				o->ring = EXO_RING_AUTO;
-			else if (!strcmp(r, "0"))
-				o->ring = EXO_RING_0;
-			else if (!strcmp(r, "3"))
-				o->ring = EXO_RING_3;
-			else
-				return kvm_fail(HV_STATUS_USAGE, "--ring %s: must be auto, 0 or 3", r);
-			i++;
-		} else if (!strcmp(a, "--root")) {
-			if (!argv[i + 1])
-				return kvm_fail(HV_STATUS_USAGE, "--root: missing DIR\n" KVM_USAGE);
-			o->root = argv[++i];
-		} else if (!strcmp(a, "--env")) {
-			const char *kv = argv[i + 1];
-			if (!kv)
-				return kvm_fail(HV_STATUS_USAGE, "--env: missing K=V\n" KVM_USAGE);
-			if (kv[0] == '=' || !strchr(kv, '='))
-				return kvm_fail(HV_STATUS_USAGE, "--env %s: must be NAME=VALUE", kv);
-			if (o->envc == EXO_ARGC_MAX)
-				return kvm_fail(HV_STATUS_USAGE, "--env: more than %u variables",
-						EXO_ARGC_MAX);
-			o->envp[o->envc++] = argv[++i];
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = 1;
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
-		} else {
+		} else if ((rc = guest_option(argv, &i, &d, 0)) < 0) {
+			return -rc;
+		} else if (rc == 0 && !strcmp(a, "--name")) {
+			return kvm_fail(HV_STATUS_USAGE, "--name names one guest: put it after "
+					"--guest\n" KVM_USAGE);
+		} else if (rc == 0) {
 			return kvm_fail(HV_STATUS_USAGE, "unknown option %s\n" KVM_USAGE, a);
 		}
 	}
-	if (i >= argc)
-		return kvm_fail(HV_STATUS_USAGE, "missing IMAGE\n" KVM_USAGE);
-	if (o->mem_bytes > o->pool_bytes)
-		return kvm_fail(HV_STATUS_USAGE, "--mem (%llu KiB) is larger than --pool (%llu KiB)",
-				(unsigned long long)(o->mem_bytes >> 10),
-				(unsigned long long)(o->pool_bytes >> 10));
-	o->image = argv[i];
-	o->argc = argc - i;
-	o->argv = argv + i;
+	if (i < argc && !strcmp(argv[i], "--guest") && (i == 0 || strcmp(argv[i - 1], "--"))) {
+		if ((rc = parse_guests(argc, argv, i, &d, o)))
+			return rc;
+	} else {
+		if (i >= argc)
+			return kvm_fail(HV_STATUS_USAGE, "missing IMAGE\n" KVM_USAGE);
+		/* One guest: everything after IMAGE is its own. */
+		o->nguests = 1;
+		o->guest[0] = d;
+		o->guest[0].image = argv[i];
+		o->guest[0].argc = argc - i;
+		o->guest[0].argv = argv + i;
+	}
+	if ((rc = name_guests(o)))
+		return rc;
+	uint64_t sum = 0;
+	for (int n = 0; n < o->nguests; n++)
+		sum += o->guest[n].mem_bytes;
+	if (!pool_given && sum > o->pool_bytes)
+		o->pool_bytes = sum;
+	for (int n = 0; n < o->nguests; n++) {
+		const struct kvm_guest_opts *g = &o->guest[n];
+		if (g->mem_bytes > o->pool_bytes)
+			return kvm_fail(HV_STATUS_USAGE, "%s%s%s--mem (%llu KiB) is larger than "
+					"--pool (%llu KiB)", o->several ? "guest " : "",
+					o->several ? g->name : "", o->several ? ": " : "",
+					(unsigned long long)(g->mem_bytes >> 10),
+					(unsigned long long)(o->pool_bytes >> 10));
+	}
 	return 0;
 }

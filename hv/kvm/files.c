@@ -8,6 +8,12 @@
  * ask about descriptors: dup3, fcntl, pipe2, close, ioctl (and dup,
  * through kvm_dup_to). Every host descriptor hv makes is O_CLOEXEC, and
  * those it keeps sit above exo's own 0, 1 and 2 (kvm_high).
+ *
+ * The guest's initial 1 and 2, copies of exo's stdout and stderr, are
+ * marked console descriptors, and so is every dup of them: with several
+ * guests forward.c sends their writes through the console's prefixer
+ * (console.c), so that a program's output is told apart from the others'.
+ * A descriptor that takes another's number loses the mark.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,17 +60,24 @@ int64_t kvm_install(struct kvm_files *f, int h, uint32_t from, int cloexec)
 	}
 	f->fd[n] = h;
 	f->cloexec[n] = cloexec != 0;
+	f->console[n] = 0;
 	return n;
 }
 
-int64_t kvm_dup_to(struct kvm_files *f, int h, uint32_t from, int cloexec)
+int64_t kvm_dup_to(struct kvm_files *f, int64_t gfd, uint32_t from, int cloexec)
 {
+	int h = kvm_host_fd(f, gfd);
+	if (h < 0)
+		return h;
 	if (kvm_lowest_free(f, from) < 0)
 		return -EMFILE;
 	int d = fcntl(h, F_DUPFD_CLOEXEC, 3);
 	if (d < 0)
 		return -errno;
-	return kvm_install(f, d, from, cloexec);
+	int64_t n = kvm_install(f, d, from, cloexec);
+	if (n >= 0)
+		f->console[n] = f->console[(uint32_t)gfd];
+	return n;
 }
 
 /* --- the table's life --- */
@@ -75,6 +88,7 @@ int kvm_files_open(struct kvm_files *f, const char *root)
 	for (unsigned i = 0; i < EXO_FWD_FDS; i++)
 		f->fd[i] = -1;
 	memset(f->cloexec, 0, sizeof f->cloexec);
+	memset(f->console, 0, sizeof f->console);
 	int r = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (r < 0) {
 		int err = errno;
@@ -126,6 +140,7 @@ int kvm_files_open(struct kvm_files *f, const char *root)
 			return kvm_fail(HV_STATUS_HOST, "descriptor %d: %s", i, strerror(err));
 		}
 		f->fd[i] = h;
+		f->console[i] = (uint8_t)i; /* 0 is no stream */
 	}
 	return 0;
 }
@@ -136,6 +151,7 @@ void kvm_files_close(struct kvm_files *f)
 		if (f->fd[i] >= 0)
 			close(f->fd[i]);
 		f->fd[i] = -1;
+		f->console[i] = 0;
 	}
 	if (f->cwd >= 0)
 		close(f->cwd);
@@ -166,6 +182,7 @@ int64_t kvm_fwd_dup3(struct kvm_files *f, const struct hv_fwd *c)
 		close(f->fd[new]);
 	f->fd[new] = d;
 	f->cloexec[new] = (flags & O_CLOEXEC) != 0;
+	f->console[new] = f->console[(uint32_t)c->arg[0]];
 	return new;
 }
 
@@ -181,7 +198,7 @@ int64_t kvm_fwd_fcntl(struct kvm_files *f, const struct hv_fwd *c)
 	case F_DUPFD_CLOEXEC:
 		if ((uint32_t)c->arg[2] >= EXO_FWD_FDS)
 			return -EINVAL;
-		return kvm_dup_to(f, h, (uint32_t)c->arg[2], cmd == F_DUPFD_CLOEXEC);
+		return kvm_dup_to(f, c->arg[0], (uint32_t)c->arg[2], cmd == F_DUPFD_CLOEXEC);
 	/* Close-on-exec is the guest's own flag: there is no exec, and the
 	 * host descriptor is always close-on-exec. */
 	case F_GETFD:
@@ -238,6 +255,7 @@ int64_t kvm_fwd_close(struct kvm_files *f, const struct hv_fwd *c)
 	if (h < 0)
 		return h;
 	f->fd[(uint32_t)c->arg[0]] = -1; /* free whatever close says, as Linux */
+	f->console[(uint32_t)c->arg[0]] = 0;
 	return kvm_sys(close(h));
 }
 

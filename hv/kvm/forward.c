@@ -68,8 +68,8 @@ static int opt(const struct hv_fwd *c, unsigned i, uint64_t n)
 
 int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
 {
-	struct kvm_vm *vm = g->plat;
-	struct kvm_files *f = &vm->files;
+	struct kvm_guest *k = g->plat;
+	struct kvm_files *f = &k->files;
 	const int64_t *a = c->arg;
 	int h = -1;
 
@@ -88,6 +88,12 @@ int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
 	case EXO_FWD_READ:
 		return kvm_sys(syscall(SYS_read, h, c->ptr[1], c->len[1]));
 	case EXO_FWD_WRITE:
+		/* exo's own stdout or stderr, with several guests: by lines,
+		 * prefixed. Like a stream's buffer, it takes all. */
+		if (f->console[(uint32_t)a[0]] && kvm_out_several()) {
+			kvm_out_write(k, f->console[(uint32_t)a[0]], c->ptr[1], c->len[1]);
+			return (int64_t)c->len[1];
+		}
 		return kvm_sys(syscall(SYS_write, h, c->ptr[1], c->len[1]));
 	case EXO_FWD_PREAD64:
 		return kvm_sys(syscall(SYS_pread64, h, c->ptr[1], c->len[1], a[3]));
@@ -110,7 +116,7 @@ int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
 	case EXO_FWD_IOCTL:
 		return kvm_fwd_ioctl(h, c);
 	case EXO_FWD_DUP:
-		return kvm_dup_to(f, h, 0, 0);
+		return kvm_dup_to(f, a[0], 0, 0);
 	case EXO_FWD_CLOSE:
 		return kvm_fwd_close(f, c);
 	case EXO_FWD_DUP3:

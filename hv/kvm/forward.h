@@ -34,11 +34,12 @@ int kvm_high(int fd);
 /* files.c: the descriptor table. The host descriptor behind guest fd gfd,
  * or -EBADF; the lowest free guest number at or above from, or -EMFILE;
  * h (taken over) given the lowest free number at or above from; a copy of
- * h given one. Each returns the guest number or -errno. */
+ * guest fd gfd (its console mark too) given one. Each returns the guest
+ * number or -errno. */
 int kvm_host_fd(const struct kvm_files *f, int64_t gfd);
 int kvm_lowest_free(const struct kvm_files *f, uint32_t from);
 int64_t kvm_install(struct kvm_files *f, int h, uint32_t from, int cloexec);
-int64_t kvm_dup_to(struct kvm_files *f, int h, uint32_t from, int cloexec);
+int64_t kvm_dup_to(struct kvm_files *f, int64_t gfd, uint32_t from, int cloexec);
 
 /* files.c: the calls on descriptors; ioctl's h is the host descriptor. */
 int64_t kvm_fwd_dup3(struct kvm_files *f, const struct hv_fwd *c);

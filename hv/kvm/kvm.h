@@ -2,24 +2,39 @@
  * hv/kvm/kvm.h: the kvm platform's internal interface.
  *
  * The kvm platform runs hv/core in a Linux process and borrows Linux KVM's
- * VMX (or SVM) root: one KVM VM and vCPU per guest, the frame pool as a
- * memfd, and a guest view of the pool whose pages are mapped only where the
- * guest owns the frame. Errors are reported here, once, as one line on
- * stderr; callers return the documented exit status.
+ * VMX (or SVM) root: one KVM VM with one vCPU per guest, each vCPU run by
+ * its own thread, and one frame pool for all of them, a memfd. Each guest
+ * sees the pool through its own view, whose pages are mapped only where
+ * the guest owns the frame or was granted it. Errors are reported here,
+ * once, as one line on stderr; callers return the documented exit status.
+ *
+ * Threads: the main thread parses, sets every guest up, starts one vCPU
+ * thread per guest and joins them. A vCPU thread runs its guest's exits,
+ * hypercalls and forwarded calls; another guest's thread touches it only
+ * through hv/core under the pool lock (grants bind frames into its view,
+ * doorbells inject and wake) and through hv_plat_kick.
  */
 #ifndef HV_KVM_H
 #define HV_KVM_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../core/core.h"
 
-/* The frame pool: a memfd and hv's own read-write mapping of all of it. */
+/* The frame pool: a memfd, hv's own read-write mapping of all of it, the
+ * tables hv/core keeps about it, and the pool lock. */
 struct kvm_pool {
 	int memfd;
 	uint64_t bytes;
 	uint8_t *host;
 	uint32_t *owner;
+	uint32_t *grant_head;
+	struct hv_grant *grant;
+	pthread_mutex_t lock;
+	int lock_made;
 	struct hv_pool core;
 };
 
@@ -32,54 +47,122 @@ struct kvm_files {
 	int cwd;                  /* O_PATH descriptor of the guest's cwd */
 	int fd[EXO_FWD_FDS];      /* guest descriptor -> host descriptor, -1 free */
 	uint8_t cloexec[EXO_FWD_FDS];
+	/* 1 or 2 where the descriptor is a copy of exo's own stdout or
+	 * stderr (the guest's initial 1 and 2, and dups of them): with
+	 * several guests, writes to it go through the console's prefixer. */
+	uint8_t console[EXO_FWD_FDS];
 };
 
-/* One guest: its VM, vCPU, and its view of the pool. */
-struct kvm_vm {
+/* A guest's output on one of exo's streams, held until a whole line is
+ * there (console.c): only with several guests. */
+struct kvm_line {
+	char *buf;
+	uint64_t len, cap;
+};
+
+/* One guest's options, after the defaults before the first --guest. */
+struct kvm_guest_opts {
+	char name[EXO_NAME_MAX + 1];
+	const char *name_given; /* --name, or NULL: name is the image's */
+	uint64_t mem_bytes;
+	uint32_t ring;          /* EXO_RING_*, passed to the guest's library OS */
+	const char *root;       /* --root: a program's "/" (default ".") */
+	const char *image;
+	int argc;               /* guest argv, argv[0] = image */
+	char **argv;
+	int envc;               /* --env K=V: the defaults', then its own */
+	char *envp[EXO_ARGC_MAX];
+};
+
+/* `exo run`: the options for all guests, then each guest's. */
+struct kvm_options {
+	uint64_t pool_bytes;
+	int stats;
+	int several;            /* the --guest form: one or more --guest */
+	int nguests;
+	struct kvm_guest_opts guest[EXO_GUESTS_MAX - 1];
+};
+
+/* One guest: its VM and vCPU, its view of the pool, its host files, its
+ * thread and what other threads leave for it. */
+struct kvm_guest {
 	struct kvm_pool *pool;
+	const struct kvm_guest_opts *opts;
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	uint64_t run_bytes;
-	uint8_t *view;      /* guest view: PROT_NONE except owned frames */
+	uint8_t *view;      /* guest view: PROT_NONE except bound frames */
 	uint8_t *exo_area;  /* hv's writable copy of the read-only exo area */
 	uint64_t exo_bytes;
 	struct kvm_files files;
+	struct kvm_line out, err; /* console.c: partial lines, several guests */
+	/* The vCPU thread (run.c). running: it may be in KVM_RUN, so a kick
+	 * must reach it; irq: a vector waiting to be injected (0: none). */
+	pthread_t thread;
+	atomic_int running;
+	atomic_uint irq;
+	pthread_cond_t wake;      /* hv_plat_wake: its WAIT is over */
+	int waiting;              /* in wait_for_wake; under the pool lock */
+	int wake_made;
+	timer_t timer;            /* kicks it at its deadline while it runs */
+	int timer_made;
+	uint64_t deadline_ns;     /* CLOCK_MONOTONIC; 0: none. Its thread only */
+	int stats, stepping;      /* --stats; single-stepping its first instruction */
+	uint64_t t0, t_first;     /* --stats: exo's start, the first instruction */
+	int status;               /* hv_end_status once it ended */
+	int in_table;             /* in hv/core's guest table (guest.c) */
+	/* Until it boots (guest.c): its image, or posix-shim's and the
+	 * program it loads, and what it starts with. */
+	uint8_t *image, *program;
+	uint64_t image_len, program_len;
+	struct hv_image img;
+	struct hv_boot_args args;
+	char *env[EXO_ARGC_MAX + 8];
 	struct hv_guest g;
-};
-
-struct kvm_options {
-	uint64_t mem_bytes, pool_bytes;
-	int stats;
-	uint32_t ring;   /* EXO_RING_*, passed to the guest's library OS */
-	const char *image;
-	int argc;        /* guest argv, argv[0] = image */
-	char **argv;
-	const char *root; /* --root: a program's "/" (default ".") */
-	int envc;         /* --env K=V, in order */
-	char *envp[EXO_ARGC_MAX];
 };
 
 /* The command line, as usage messages and --help print it. */
 #define KVM_USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
-	"[--root DIR] [--env K=V]... IMAGE [ARGS...]"
+	"[--root DIR] [--env K=V]... IMAGE [ARGS...]\n" \
+	"       exo run [--pool SIZE] [--stats] [GUEST OPTIONS] --guest [--name NAME] " \
+	"[GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...\n" \
+	"       (GUEST OPTIONS: --mem SIZE, --ring auto|0|3, --root DIR, --env K=V)"
 
-/* cli.c: parse "64M", "1G", "4096"; 0 or -1 with *why set. */
-int kvm_parse_size(const char *s, uint64_t *bytes, const char **why);
-/* Parse `exo run ...` into opts; returns 0 or an exit status. */
+/* cli.c: parse `exo run ...` into opts; returns 0 or an exit status after
+ * a one-line message. */
 int kvm_parse_run(int argc, char **argv, struct kvm_options *opts);
 
-/* pool.c */
+/* pool.c: the memfd, hv's mapping, hv/core's tables and the pool lock;
+ * one guest's view of the pool and its exo area. */
 int kvm_pool_create(struct kvm_pool *pool, uint64_t bytes);
 void kvm_pool_destroy(struct kvm_pool *pool);
-int kvm_view_create(struct kvm_vm *vm);
+int kvm_view_create(struct kvm_guest *k);
 
-/* vm.c: open /dev/kvm, create the VM and vCPU, slots, CPU state. */
-int kvm_vm_create(struct kvm_vm *vm, struct kvm_pool *pool);
-int kvm_vm_boot(struct kvm_vm *vm, const struct hv_boot *boot);
-void kvm_vm_destroy(struct kvm_vm *vm);
-int kvm_first_step(struct kvm_vm *vm, int on);
+/* vcpu.c: open /dev/kvm, create the VM and vCPU, slots, CPU state. */
+int kvm_vm_create(struct kvm_guest *k, struct kvm_pool *pool);
+int kvm_vm_boot(struct kvm_guest *k, const struct hv_boot *boot);
+void kvm_vm_destroy(struct kvm_guest *k);
+int kvm_first_step(struct kvm_guest *k, int on);
 /* The guest's TSC frequency in kHz, 0 if KVM cannot say. */
-uint64_t kvm_tsc_khz(struct kvm_vm *vm);
+uint64_t kvm_tsc_khz(struct kvm_guest *k);
+/* KVM_RUN may be interrupted by SIGUSR1, which the thread blocks
+ * otherwise. 0 or -errno. */
+int kvm_vcpu_signals(struct kvm_guest *k);
+
+/* guest.c: a guest's start, in the order `exo run` keeps for all of them:
+ * kvm_guest_read (its image checked, its files opened: nothing runs yet),
+ * then, once the pool exists, kvm_guest_create (its VM, its place in the
+ * guest table, its image loaded, its vCPU at the entry). Each returns 0 or
+ * an exit status after a one-line message. kvm_guest_destroy frees what
+ * either made; a guest in the table must have been removed first. */
+void kvm_guest_init(struct kvm_guest *k, const struct kvm_guest_opts *o, int stats,
+		    uint64_t t0);
+int kvm_guest_read(struct kvm_guest *k);
+int kvm_guest_create(struct kvm_guest *k, struct kvm_pool *pool);
+/* Take it out of the guest table (hv_guest_remove), once; it ended or
+ * never ran. */
+void kvm_guest_leave(struct kvm_guest *k);
+void kvm_guest_destroy(struct kvm_guest *k);
 
 /* image.c: read and validate IMAGE; 0 or HV_STATUS_IMAGE. */
 int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
@@ -91,11 +174,33 @@ int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
 int kvm_files_open(struct kvm_files *f, const char *root);
 void kvm_files_close(struct kvm_files *f);
 
-/* run.c: run the guest until it ends; returns the exit status. With stats,
- * prints --stats, timed from t0 (when exo started). */
-int kvm_run_guest(struct kvm_vm *vm, int stats, uint64_t t0);
+/* run.c: the vCPU thread (arg: its struct kvm_guest), which runs the guest
+ * until it ends, reports, prints --stats and takes it out of the pool's
+ * guest table; k->status is then its exit status. */
+void *kvm_run_guest(void *arg);
+/* The signal that kicks a vCPU out of KVM_RUN; kvm_kick_init installs its
+ * empty handler and blocks it in the calling (main) thread, whose mask
+ * every vCPU thread inherits. */
+#define KVM_KICK_SIGNAL SIGUSR1
+int kvm_kick_init(void);
 
-/* Report helpers: "exo: " + message on stderr, return status. */
+/* stats.c: --stats for a guest that ended. */
+void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end);
+
+/* console.c: exo's stdout and stderr, shared by every guest. With several
+ * guests (kvm_out_init(1)), a guest's output is held per stream until a
+ * whole line is there and printed "NAME: line"; with one, it goes straight
+ * through. Lines never interleave. */
+void kvm_out_init(int several);
+int kvm_out_several(void);
+/* A guest's write of len bytes to stream 1 (stdout) or 2 (stderr). */
+void kvm_out_write(struct kvm_guest *k, int stream, const char *buf, uint64_t len);
+/* Print what k left without a newline, as a line (it ended). */
+void kvm_out_flush(struct kvm_guest *k);
+/* Write len bytes to stream as one write, between other lines. */
+void kvm_out_raw(int stream, const char *buf, uint64_t len);
+
+/* Report helpers: "exo: " + message on stderr as one line, return status. */
 int kvm_fail(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -1,139 +1,121 @@
 /*
  * hv/kvm/main.c: the exo command.
  *
- * Ties the kvm platform together for one guest: parse the command line,
- * read the image, make the pool and the VM, let hv/core load the image,
- * run, and turn how the guest ended into exo's exit status.
+ * Ties the kvm platform together: parse the command line, read and check
+ * every guest's image (a bad one stops the run before anything starts),
+ * make the pool they share and each guest's VM, run each guest on its own
+ * thread, and when all have ended turn how they ended into exo's exit
+ * status: the status of the first guest on the command line whose status
+ * is not 0, or 0. Then hv/core checks that the pool is clean again; if it
+ * is not, that is a bug in hv and exo says so and exits HV_STATUS_HOST.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kvm.h"
 
-/* The environment a program starts with: a clean, documented default
- * (README.md), then each --env in order, replacing a default of the same
- * name. */
-static const char *const env_default[] = {
-	"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", "LANG=C",
-};
-
-static int build_env(const struct kvm_options *o, char **env)
+/* Each guest holds a few host descriptors (its VM, vCPU, root, cwd and
+ * copies of 0-2) besides what its program opens: many guests need more
+ * than the usual soft limit. 0, or HV_STATUS_HOST when even the hard
+ * limit is too low to start them. */
+#define FDS_PER_GUEST 8
+static int raise_fd_limit(int nguests)
 {
-	int n = 0;
-	for (unsigned d = 0; d < sizeof env_default / sizeof env_default[0]; d++) {
-		size_t klen = strchr(env_default[d], '=') - env_default[d] + 1;
-		int overridden = 0;
-		for (int i = 0; i < o->envc; i++)
-			overridden |= !strncmp(o->envp[i], env_default[d], klen);
-		if (!overridden)
-			env[n++] = (char *)env_default[d];
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	for (int i = 0; i < o->envc; i++)
-		env[n++] = o->envp[i];
-	return n;
+	rlim_t need = (rlim_t)nguests * FDS_PER_GUEST + 16;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		return kvm_fail(HV_STATUS_HOST, "%d guests need about %llu host descriptors; "
+				"this process may open %llu (ulimit -n)", nguests,
+				(unsigned long long)need, (unsigned long long)rl.rlim_cur);
+	return 0;
 }
 
-/* posix-shim's image: beside exo in the build tree (build/exo and
- * build/posix-shim/shim), or where EXO_SHIM says. */
-static int shim_path(char *path, size_t size)
+/* Start every guest's thread and wait for all; HV_STATUS_HOST if a thread
+ * could not be made (the guests that did start still run to their end). */
+static int run_all(struct kvm_guest *k, int n)
 {
-	const char *env = getenv("EXO_SHIM");
-	if (env && *env) {
-		snprintf(path, size, "%s", env);
-		return 0;
+	pthread_t *tid = calloc((size_t)n, sizeof *tid);
+	int rc = 0, started = 0;
+	if (!tid) {
+		rc = kvm_fail(HV_STATUS_HOST, "out of memory");
+	} else {
+		for (; started < n; started++) {
+			int err = pthread_create(&tid[started], NULL, kvm_run_guest, &k[started]);
+			if (err) {
+				rc = kvm_fail(HV_STATUS_HOST, "cannot start a thread for guest %s: %s",
+					      k[started].g.name, strerror(err));
+				break;
+			}
+		}
 	}
-	ssize_t n = readlink("/proc/self/exe", path, size - 1);
-	if (n <= 0)
-		return -1;
-	path[n] = '\0';
-	char *slash = strrchr(path, '/');
-	if (!slash || (size_t)(slash - path) + sizeof "/posix-shim/shim" > size)
-		return -1;
-	strcpy(slash, "/posix-shim/shim");
-	return 0;
+	for (int i = started; i < n; i++)
+		kvm_guest_leave(&k[i]); /* never ran: nobody may find it now */
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	free(tid);
+	return rc;
 }
 
 static int run(int argc, char **argv)
 {
-	struct kvm_options o;
-	struct kvm_pool pool = { .memfd = -1 };
-	struct kvm_vm vm = { .kvm_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
-	struct hv_image img;
-	struct hv_boot boot = { 0 };
-	struct hv_boot_args args = { 0 };
-	uint8_t *buf = NULL, *program = NULL;
-	uint64_t len, program_len = 0;
-	char shim[4096];
-	char *env[EXO_ARGC_MAX + sizeof env_default / sizeof env_default[0]];
-	const char *why;
-	int rc;
 	uint64_t t0 = kvm_now_ns();
+	struct kvm_options *o = calloc(1, sizeof *o);
+	struct kvm_pool pool = { .memfd = -1 };
+	struct kvm_guest *k = NULL;
+	int rc, n = 0, created = 0;
 
-	for (unsigned i = 0; i < EXO_FWD_FDS; i++)
-		vm.files.fd[i] = -1;
-	vm.files.root = vm.files.cwd = -1;
-	if ((rc = kvm_parse_run(argc, argv, &o)))
-		return rc;
-	if ((rc = kvm_image_read(o.image, o.mem_bytes, &buf, &len, &img)))
-		return rc;
-	if (img.kind == HV_IMAGE_PROGRAM) {
-		/* A program: the guest is posix-shim, which loads it. */
-		program = buf, program_len = len, buf = NULL;
-		if (shim_path(shim, sizeof shim) < 0) {
-			rc = kvm_fail(HV_STATUS_HOST, "cannot find posix-shim's image (set EXO_SHIM)");
-			goto out;
-		}
-		if ((rc = kvm_image_read(shim, o.mem_bytes, &buf, &len, &img)))
-			goto out;
-		if (img.kind != HV_IMAGE_GUEST) {
-			rc = kvm_fail(HV_STATUS_IMAGE, "%s: not posix-shim's guest image", shim);
-			goto out;
-		}
-		args.envc = build_env(&o, env);
-		args.envp = env;
-		args.payload = program;
-		args.payload_bytes = program_len;
-	}
-	args.argc = o.argc;
-	args.argv = o.argv;
-	if ((rc = kvm_files_open(&vm.files, o.root)))
+	if (!o)
+		return kvm_fail(HV_STATUS_HOST, "out of memory");
+	if ((rc = kvm_parse_run(argc, argv, o)))
 		goto out;
-	if ((rc = kvm_pool_create(&pool, o.pool_bytes)))
+	kvm_out_init(o->nguests > 1);
+	if (o->nguests > 1 && (rc = raise_fd_limit(o->nguests)))
 		goto out;
-	if ((rc = kvm_vm_create(&vm, &pool)))
-		goto out;
-	hv_guest_init(&vm.g, &pool.core, 1, o.mem_bytes / EXO_PAGE_SIZE);
-	vm.g.plat = &vm;
-	vm.g.exo = (struct exo_page *)vm.exo_area;
-	vm.g.bitmap = vm.exo_area + EXO_PAGE_SIZE;
-	vm.g.exo_gpa = pool.bytes;
-	if (hv_boot_load(&vm.g, &img, buf, &args, &boot, &why) < 0) {
-		if (boot.need_frames > vm.g.cap_frames)
-			rc = kvm_fail(HV_STATUS_IMAGE, "%s: needs %llu KiB with its page tables%s; "
-				      "--mem allows %llu KiB", o.image,
-				      (unsigned long long)boot.need_frames * 4,
-				      program ? " and posix-shim" : "",
-				      (unsigned long long)vm.g.cap_frames * 4);
-		else
-			rc = kvm_fail(HV_STATUS_IMAGE, "%s: %s", o.image, why);
+	k = calloc((size_t)o->nguests, sizeof *k);
+	if (!k) {
+		rc = kvm_fail(HV_STATUS_HOST, "out of memory for %d guests", o->nguests);
 		goto out;
 	}
-	vm.g.exo->flags = o.stats ? EXO_PAGE_F_STATS : 0;
-	vm.g.exo->ring_request = o.ring;
-	vm.g.exo->tsc_khz = kvm_tsc_khz(&vm);
-	if ((rc = kvm_vm_boot(&vm, &boot)))
+	for (n = 0; n < o->nguests; n++)
+		kvm_guest_init(&k[n], &o->guest[n], o->stats, t0);
+	/* Every image read and checked before anything is made. */
+	for (int i = 0; i < n; i++)
+		if ((rc = kvm_guest_read(&k[i])))
+			goto out;
+	if ((rc = kvm_kick_init()) || (rc = kvm_pool_create(&pool, o->pool_bytes)))
 		goto out;
-	rc = kvm_run_guest(&vm, o.stats, t0);
+	for (; created < n; created++)
+		if ((rc = kvm_guest_create(&k[created], &pool))) {
+			created++; /* it may be in the table */
+			goto out;
+		}
+	if ((rc = run_all(k, n)))
+		goto out;
+	for (int i = 0; i < n && !rc; i++)
+		rc = k[i].status;
+	const char *bug = hv_pool_check(&pool.core);
+	if (bug)
+		rc = kvm_fail(HV_STATUS_HOST, "internal error in hv: %s", bug);
 out:
-	kvm_vm_destroy(&vm);
+	for (int i = 0; i < created; i++)
+		kvm_guest_leave(&k[i]); /* nothing if its thread did already */
+	for (int i = 0; i < n; i++)
+		kvm_guest_destroy(&k[i]);
 	kvm_pool_destroy(&pool);
-	kvm_files_close(&vm.files);
-	free(buf);
-	free(program);
+	free(k);
+	free(o);
 	return rc;
 }
 

@@ -1,21 +1,32 @@
 /*
- * hv/kvm/report.c: the one way the kvm platform reports an error (its own,
- * or a guest's notice) and the clock it measures with.
+ * hv/kvm/report.c: the one way the kvm platform reports its own errors,
+ * and the clock it measures with.
+ *
+ * A report is formatted first and written as one line in one write, so
+ * that with several vCPU threads it never lands inside another guest's
+ * line (console.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "kvm.h"
 
 int kvm_fail(int status, const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("exo: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	int n = vsnprintf(line + 5, sizeof line - 6, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof line - 7)
+		n = (int)sizeof line - 7;
+	memcpy(line, "exo: ", 5);
+	line[5 + n] = '\n';
+	kvm_out_raw(2, line, (uint64_t)n + 6);
 	return status;
 }
 
@@ -24,10 +35,4 @@ uint64_t kvm_now_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-void hv_plat_notice(struct hv_guest *g, const char *text)
-{
-	(void)g;
-	fprintf(stderr, "exo: %s\n", text);
 }

@@ -1,200 +1,306 @@
 /*
- * hv/kvm/run.c: the run loop, exit dispatch and the reports of how a guest
- * ended.
+ * hv/kvm/run.c: a guest's vCPU thread: KVM_RUN, what KVM says about each
+ * exit put in hv/core's words (struct hv_exit), and what the platform does
+ * between exits: inject interrupts, hold the vCPU while the guest waits,
+ * and keep its deadline.
  *
- * Hypercalls arrive as port I/O exits and go to hv/core; the status goes
- * back in rax through the shared sync-regs area, so no extra ioctl is paid
- * per call. Every other exit ends the guest with a one-line report naming
- * what it did and where.
+ * hv_exit decides what an exit means and reports it; this file decides
+ * nothing about the guest. A hypercall's status goes back in rax through
+ * the shared sync-regs area, so no extra ioctl is paid per call.
+ *
+ * Interrupts: hv_plat_inject leaves a vector in k->irq and kicks. Before
+ * each KVM_RUN the thread injects it (KVM_INTERRUPT) if the guest can take
+ * it now (KVM said so at the last exit: ready_for_interrupt_injection and
+ * IF), or else asks KVM to exit as soon as it can
+ * (request_interrupt_window, KVM_EXIT_IRQ_WINDOW_OPEN).
+ *
+ * Kicks: SIGUSR1 is blocked in every thread and unblocked only inside
+ * KVM_RUN (vcpu.c, KVM_SET_SIGNAL_MASK), so a forwarded call (a read on a
+ * pipe, a sleep) is never cut short by one; a kick sets immediate_exit and
+ * sends it. KVM_RUN then returns EINTR, at once or at its next call, and
+ * the thread takes the still pending signal off (sigtimedwait) so that it
+ * does not end the next KVM_RUN too.
+ *
+ * Waiting: when hv_exit says HV_NEXT_BLOCKED the thread sleeps on its
+ * condition variable, with the pool lock's mutex (hv_plat_wake is called
+ * holding it), until hv/core clears g->blocked or the deadline passes.
+ * Deadlines: hv_plat_deadline arms a per-thread timer (SIGEV_THREAD_ID)
+ * whose signal is a kick; after a KVM_RUN cut short the thread compares
+ * the clock with the deadline.
  */
+#define _GNU_SOURCE
 #include <errno.h>
-#include <inttypes.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kvm.h"
 
-static void report_fault(const struct hv_guest *g)
+/* KVM_CAP_MEMORY_FAULT_INFO (Linux 6.8): with EFAULT from KVM_RUN, KVM
+ * may say which GPA it could not map. Older headers lack it. */
+#ifndef KVM_EXIT_MEMORY_FAULT
+#define KVM_EXIT_MEMORY_FAULT 39
+#endif
+struct memory_fault {
+	uint64_t flags, gpa, size;
+};
+
+/* Never runs in practice: the signal is unblocked only inside KVM_RUN,
+ * whose exit blocks it again before any handler could run, and it is
+ * then taken off with sigtimedwait. Installed so that a stray one, even
+ * sent to the whole process, cannot end exo. */
+static void kick_handler(int sig)
 {
-	const struct exo_hc_fault *f = &g->fault;
-	const struct exo_regs *r = &f->regs;
-	fprintf(stderr, "exo: guest fault: vector %" PRIu64 " (%s), error code 0x%" PRIx64
-		", RIP 0x%" PRIx64 ", CR2 0x%" PRIx64 "\n", f->vector, hv_vector_name(f->vector),
-		f->error_code, r->rip, f->cr2);
-	fprintf(stderr, "exo:   rax %016" PRIx64 " rbx %016" PRIx64 " rcx %016" PRIx64
-		" rdx %016" PRIx64 "\n", r->rax, r->rbx, r->rcx, r->rdx);
-	fprintf(stderr, "exo:   rsi %016" PRIx64 " rdi %016" PRIx64 " rbp %016" PRIx64
-		" rsp %016" PRIx64 "\n", r->rsi, r->rdi, r->rbp, r->rsp);
-	fprintf(stderr, "exo:   r8  %016" PRIx64 " r9  %016" PRIx64 " r10 %016" PRIx64
-		" r11 %016" PRIx64 "\n", r->r8, r->r9, r->r10, r->r11);
-	fprintf(stderr, "exo:   r12 %016" PRIx64 " r13 %016" PRIx64 " r14 %016" PRIx64
-		" r15 %016" PRIx64 "\n", r->r12, r->r13, r->r14, r->r15);
-	fprintf(stderr, "exo:   rflags %016" PRIx64 " cs %04" PRIx64 " ss %04" PRIx64 "\n",
-		r->rflags, r->cs, r->ss);
+	(void)sig;
 }
 
-static void print_stats(const struct kvm_vm *vm, uint64_t t0, uint64_t t_first, uint64_t t_end)
+int kvm_kick_init(void)
 {
-	const struct hv_stats *s = &vm->g.stats;
-	uint64_t exits = 0, calls = 0;
-	fprintf(stderr, "exo: stats: %.3f ms from start to guest exit", (double)(t_end - t0) / 1e6);
-	if (t_first)
-		fprintf(stderr, ", first guest instruction at %.3f ms", (double)(t_first - t0) / 1e6);
-	fprintf(stderr, "\nexo: stats: exits:");
-	for (int k = 0; k < HV_EXIT_KINDS; k++) {
-		if (k == HV_EXIT_DEBUG && t_first)
-			continue; /* hv's own timing step, not the guest's doing */
-		exits += s->exits[k];
-		if (s->exits[k])
-			fprintf(stderr, " %s=%" PRIu64, hv_exit_kind_name(k), s->exits[k]);
+	struct sigaction sa = { .sa_handler = kick_handler }; /* no SA_RESTART */
+	sigset_t set;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&set);
+	sigaddset(&set, KVM_KICK_SIGNAL);
+	if (sigaction(KVM_KICK_SIGNAL, &sa, NULL) < 0 ||
+	    pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return kvm_fail(HV_STATUS_HOST, "setting up the vCPU kick signal: %s",
+				strerror(errno));
+	return 0;
+}
+
+/* A vector waiting: in now if the guest can take it, else at its window. */
+static int prepare_irq(struct kvm_guest *k)
+{
+	struct kvm_run *run = k->run;
+	if (!atomic_load(&k->irq)) {
+		run->request_interrupt_window = 0;
+		return 0;
 	}
-	fprintf(stderr, " total=%" PRIu64 "\nexo: stats: hypercalls:", exits);
-	for (uint32_t n = 0; n <= EXO_HC_COUNT; n++) {
-		calls += s->hypercalls[n];
-		if (s->hypercalls[n])
-			fprintf(stderr, " %s=%" PRIu64, hv_hypercall_name(n), s->hypercalls[n]);
+	if (!run->ready_for_interrupt_injection || !run->if_flag) {
+		run->request_interrupt_window = 1;
+		return 0;
 	}
-	fprintf(stderr, " total=%" PRIu64 "\n", calls);
-	if (calls)
-		fprintf(stderr, "exo: stats: exits per hypercall %.2f\n",
-			(double)s->exits[HV_EXIT_HYPERCALL] / (double)calls);
-	fprintf(stderr, "exo: stats: frames owned at exit %" PRIu64 " of %" PRIu64
-		" allowed, pool %" PRIu64 "\n", vm->g.owned, vm->g.cap_frames,
-		vm->pool->core.nframes);
+	struct kvm_interrupt irq = { .irq = atomic_exchange(&k->irq, 0) };
+	run->request_interrupt_window = 0;
+	return ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
 }
 
-static void hypercall(struct kvm_vm *vm)
+/* KVM_RUN came back early (a kick, the timer, a signal): take the signal
+ * off, and keep the deadline if it passed. */
+static void interrupted(struct kvm_guest *k)
 {
-	struct kvm_run *run = vm->run;
-	uint32_t gpa;
-	memcpy(&gpa, (uint8_t *)run + run->io.data_offset, sizeof gpa);
-	int64_t ret = hv_hypercall(&vm->g, run->io.port - EXO_HC_PORT, gpa);
-	run->s.regs.regs.rax = (uint64_t)ret;
-	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	static const struct timespec now = { 0, 0 };
+	sigset_t set;
+	__atomic_store_n(&k->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	sigemptyset(&set);
+	sigaddset(&set, KVM_KICK_SIGNAL);
+	sigtimedwait(&set, NULL, &now); /* a standard signal: one at most pending */
+	k->g.stats.exits[HV_EXIT_INTERRUPTED]++;
+	if (k->deadline_ns && kvm_now_ns() >= k->deadline_ns) {
+		k->deadline_ns = 0;
+		hv_guest_deadline(&k->g);
+	}
 }
 
-static int is_hypercall(const struct kvm_run *run)
+/* HV_NEXT_BLOCKED: sleep until hv/core clears g->blocked (a ring) or the
+ * deadline passes; what the guest's WAIT returns. */
+static uint64_t wait_for_wake(struct kvm_guest *k)
 {
-	return run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 &&
-	       run->io.count == 1 && run->io.port >= EXO_HC_PORT &&
-	       run->io.port < EXO_HC_PORT + EXO_HC_PORT_SPAN;
+	struct hv_guest *g = &k->g;
+	struct kvm_pool *p = k->pool;
+	pthread_mutex_lock(&p->lock);
+	k->waiting = 1;
+	while (g->blocked) {
+		uint64_t d = k->deadline_ns;
+		if (d && kvm_now_ns() >= d) {
+			k->deadline_ns = 0;
+			pthread_mutex_unlock(&p->lock);
+			hv_guest_deadline(g); /* takes the lock itself */
+			pthread_mutex_lock(&p->lock);
+		} else if (d) {
+			struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
+			pthread_cond_timedwait(&k->wake, &p->lock, &ts);
+		} else {
+			pthread_cond_wait(&k->wake, &p->lock);
+		}
+	}
+	uint64_t rax = g->wake_rax;
+	k->waiting = 0;
+	pthread_mutex_unlock(&p->lock);
+	return rax;
 }
 
-/* One exit: account it, handle it, and say whether the guest goes on. */
-static int handle_exit(struct kvm_vm *vm)
+/* What KVM_RUN's exit was, in hv/core's words; 0, or 1 if it was the
+ * platform's own business (the --stats step, an interrupt window). */
+static int translate(struct kvm_guest *k, struct hv_exit *e, char *what, size_t size)
 {
-	struct kvm_run *run = vm->run;
-	struct hv_guest *g = &vm->g;
-	uint64_t rip = run->s.regs.regs.rip;
-
+	struct kvm_run *run = k->run;
+	memset(e, 0, sizeof *e);
+	e->rip = run->s.regs.regs.rip;
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
-		if (is_hypercall(run)) {
-			g->stats.exits[HV_EXIT_HYPERCALL]++;
-			hypercall(vm);
-			return g->end == HV_RUNNING;
-		}
-		g->stats.exits[HV_EXIT_IO_OTHER]++;
-		g->end = HV_END_PROTOCOL;
-		fprintf(stderr, "exo: guest used I/O port 0x%x (%s), which hv does not provide, "
-			"at RIP 0x%" PRIx64 "\n", run->io.port,
-			run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", rip);
+		e->type = HV_XT_IO;
+		e->port = run->io.port;
+		e->size = run->io.size;
+		e->in = run->io.direction == KVM_EXIT_IO_IN;
+		e->string = run->io.count != 1;
+		if (!e->in)
+			memcpy(&e->value, (uint8_t *)run + run->io.data_offset,
+			       run->io.size < 4 ? run->io.size : 4);
 		return 0;
-	case KVM_EXIT_MMIO: {
-		uint64_t gpa = run->mmio.phys_addr;
-		g->stats.exits[HV_EXIT_MMIO]++;
-		if (gpa >= g->exo_gpa && gpa < g->exo_gpa + vm->exo_bytes && run->mmio.is_write) {
-			g->end = HV_END_PROTOCOL;
-			fprintf(stderr, "exo: guest wrote to its read-only exo page at GPA 0x%" PRIx64
-				", RIP 0x%" PRIx64 "\n", gpa, rip);
-			return 0;
-		}
-		g->end = HV_END_UNOWNED;
-		fprintf(stderr, "exo: guest %s GPA 0x%" PRIx64 " (frame %" PRIu64 "), which it "
-			"does not own, at RIP 0x%" PRIx64 "\n", run->mmio.is_write ? "wrote" : "read",
-			gpa, gpa >> EXO_PAGE_SHIFT, rip);
-		return 0;
-	}
-	case KVM_EXIT_SHUTDOWN:
-		g->stats.exits[HV_EXIT_SHUTDOWN]++;
-		g->end = HV_END_TRIPLE;
-		fprintf(stderr, "exo: guest triple-faulted at RIP 0x%" PRIx64 "\n", rip);
-		return 0;
-	case KVM_EXIT_INTERNAL_ERROR:
-		g->stats.exits[HV_EXIT_INTERNAL]++;
-		g->end = HV_END_EMULATION;
-		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
-			fprintf(stderr, "exo: the host cannot run the instruction at RIP 0x%" PRIx64
-				" in guest ring 0 (KVM emulation failure; SSE/AVX in ring 0 on an "
-				"emulating host?)\n", rip);
-		else
-			fprintf(stderr, "exo: KVM could not run the guest at RIP 0x%" PRIx64
-				" (internal error, suberror %u)\n", rip, run->internal.suberror);
+	case KVM_EXIT_MMIO:
+		e->type = HV_XT_GPA;
+		e->gpa = run->mmio.phys_addr;
+		e->write = run->mmio.is_write;
 		return 0;
 	case KVM_EXIT_HLT:
-		g->stats.exits[HV_EXIT_HLT]++;
-		g->end = HV_END_PROTOCOL;
-		fprintf(stderr, "exo: guest halted at RIP 0x%" PRIx64 " with nothing to wake it\n",
-			rip);
+		e->type = HV_XT_HALT;
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+		e->type = HV_XT_SHUTDOWN;
+		return 0;
+	case KVM_EXIT_INTERNAL_ERROR:
+		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+			e->type = HV_XT_EMULATION;
+			return 0;
+		}
+		e->type = HV_XT_FAILED;
+		e->what = "KVM could not run the guest: internal error, suberror";
+		e->code = run->internal.suberror;
 		return 0;
 	case KVM_EXIT_FAIL_ENTRY:
-		g->stats.exits[HV_EXIT_OTHER]++;
-		g->end = HV_END_PROTOCOL;
-		fprintf(stderr, "exo: VM entry failed (hardware reason 0x%llx) at RIP 0x%" PRIx64 "\n",
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason, rip);
+		e->type = HV_XT_FAILED;
+		e->what = "VM entry failed, hardware reason";
+		e->code = run->fail_entry.hardware_entry_failure_reason;
 		return 0;
-	default:
-		g->stats.exits[HV_EXIT_OTHER]++;
-		g->end = HV_END_PROTOCOL;
-		fprintf(stderr, "exo: unexpected KVM exit %u at RIP 0x%" PRIx64 "\n",
-			run->exit_reason, rip);
-		return 0;
+	case KVM_EXIT_DEBUG:
+		if (k->stepping) {
+			k->stepping = 0;
+			k->t_first = kvm_now_ns();
+			k->g.stats.exits[HV_EXIT_DEBUG]++;
+			kvm_first_step(k, 0);
+			return 1;
+		}
+		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		k->g.stats.exits[HV_EXIT_INTERRUPTED]++;
+		return 1;
+	}
+	snprintf(what, size, "unexpected KVM exit %u", run->exit_reason);
+	e->type = HV_XT_FAILED;
+	e->what = what;
+	e->code = run->exit_reason;
+	return 0;
+}
+
+/* KVM_RUN failed with err (not EINTR). EFAULT is a guest access the host
+ * could not back: on this platform only a write to a frame mapped
+ * read-only (a read-only grant), since unbound frames exit as MMIO. */
+static void run_failed(struct kvm_guest *k, int err, struct hv_exit *e, char *what, size_t size)
+{
+	struct kvm_run *run = k->run;
+	memset(e, 0, sizeof *e);
+	e->rip = run->s.regs.regs.rip;
+	if (err == EFAULT) {
+		struct memory_fault mf;
+		memcpy(&mf, &run->hw, sizeof mf);
+		e->type = HV_XT_GPA;
+		e->gpa = run->exit_reason == KVM_EXIT_MEMORY_FAULT ? mf.gpa : HV_GPA_UNKNOWN;
+		e->write = 1;
+		return;
+	}
+	snprintf(what, size, "KVM_RUN: %s", strerror(err));
+	e->type = HV_XT_FAILED;
+	e->what = what;
+	e->code = (uint64_t)err;
+}
+
+/* Run the guest until hv_exit says it ended. */
+static void run_loop(struct kvm_guest *k)
+{
+	struct hv_guest *g = &k->g;
+	struct hv_exit e;
+	char what[96];
+	int rc;
+
+	for (;;) {
+		uint64_t rax = 0;
+		if ((rc = prepare_irq(k)) < 0) {
+			snprintf(what, sizeof what, "KVM_INTERRUPT: %s", strerror(-rc));
+			e = (struct hv_exit){ .type = HV_XT_FAILED, .what = what, .code = (uint64_t)-rc,
+					      .rip = k->run->s.regs.regs.rip };
+		} else if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+			int err = errno;
+			if (err == EINTR || err == EAGAIN) {
+				interrupted(k);
+				continue;
+			}
+			run_failed(k, err, &e, what, sizeof what);
+		} else if (translate(k, &e, what, sizeof what)) {
+			continue;
+		}
+		switch (hv_exit(g, &e, &rax)) {
+		case HV_NEXT_ENDED:
+			return;
+		case HV_NEXT_BLOCKED:
+			rax = wait_for_wake(k);
+			break;
+		case HV_NEXT_RESUME:
+			break;
+		}
+		if (e.type == HV_XT_IO) {
+			k->run->s.regs.regs.rax = rax;
+			k->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		}
 	}
 }
 
-int kvm_run_guest(struct kvm_vm *vm, int stats, uint64_t t0)
+/* The deadline timer: its signal is a kick aimed at this thread. */
+static int make_timer(struct kvm_guest *k)
 {
-	uint64_t t_first = 0;
-	int stepping = stats && kvm_first_step(vm, 1) == 0;
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = KVM_KICK_SIGNAL };
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &ev, &k->timer) < 0)
+		return -errno;
+	k->timer_made = 1;
+	return 0;
+}
 
-	for (;;) {
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				vm->g.stats.exits[HV_EXIT_INTERRUPTED]++;
-				continue;
-			}
-			if (errno == EFAULT) {
-				/* A guest access the host could not back: an unowned
-				 * frame, on hosts that report it this way. */
-				vm->g.stats.exits[HV_EXIT_MMIO]++;
-				vm->g.end = HV_END_UNOWNED;
-				fprintf(stderr, "exo: guest touched memory it does not own at "
-					"RIP 0x%" PRIx64 "\n", (uint64_t)vm->run->s.regs.regs.rip);
-				break;
-			}
-			fprintf(stderr, "exo: KVM_RUN: %s\n", strerror(errno));
-			vm->g.end = HV_END_PROTOCOL;
-			break;
-		}
-		vm->run->kvm_dirty_regs = 0;
-		if (vm->run->exit_reason == KVM_EXIT_DEBUG && stepping) {
-			vm->g.stats.exits[HV_EXIT_DEBUG]++;
-			t_first = kvm_now_ns();
-			stepping = 0;
-			kvm_first_step(vm, 0);
-			continue;
-		}
-		if (!handle_exit(vm))
-			break;
+void *kvm_run_guest(void *arg)
+{
+	struct kvm_guest *k = arg;
+	struct hv_guest *g = &k->g;
+	char what[96];
+	int rc;
+
+	/* From here a kick reaches this thread; a vector left before it is
+	 * seen by the first prepare_irq. */
+	k->thread = pthread_self();
+	atomic_store(&k->running, 1);
+	if ((rc = make_timer(k)) < 0) {
+		uint64_t rax;
+		snprintf(what, sizeof what, "timer_create: %s", strerror(-rc));
+		struct hv_exit e = { .type = HV_XT_FAILED, .what = what, .code = (uint64_t)-rc,
+				     .rip = k->run->s.regs.regs.rip };
+		hv_exit(g, &e, &rax);
+	} else {
+		/* --stats times the first instruction by single-stepping it;
+		 * without the step it goes without that figure. */
+		k->stepping = k->stats && kvm_first_step(k, 1) == 0;
+		run_loop(k);
 	}
-	if (vm->g.end == HV_END_FAULT)
-		report_fault(&vm->g);
-	if (vm->g.end == HV_END_PROTOCOL && vm->g.exit_status > EXO_EXIT_STATUS_MAX)
-		fprintf(stderr, "exo: guest exit status %" PRIu64 " is out of range 0-%u\n",
-			vm->g.exit_status, EXO_EXIT_STATUS_MAX);
-	if (stats)
-		print_stats(vm, t0, t_first, kvm_now_ns());
-	return hv_end_status(&vm->g);
+	atomic_store(&k->running, 0);
+	if (k->timer_made)
+		timer_delete(k->timer);
+	kvm_out_flush(k);
+	hv_report_end(g);
+	if (k->stats)
+		kvm_print_stats(k, kvm_now_ns());
+	k->status = hv_end_status(g);
+	kvm_guest_leave(k);
+	return NULL;
 }

@@ -1,13 +1,15 @@
 /*
- * hv/kvm/vm.c: one KVM VM and vCPU per guest.
+ * hv/kvm/vcpu.c: a guest's KVM VM and its one vCPU.
  *
  * Opens /dev/kvm (saying how to fix it when that fails), creates the VM,
  * its two memslots (the pool view at GPA 0 and the read-only exo area just
  * past it) and one vCPU, and puts the vCPU in 64-bit long mode at the
- * image's entry with the page tables hv/core built.
+ * image's entry with the page tables hv/core built. Also the vCPU's signal
+ * mask, which lets a kick (plat.c) interrupt KVM_RUN and nothing else.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,63 +61,69 @@ static int open_kvm(void)
 	return fd;
 }
 
-static int set_slot(struct kvm_vm *vm, uint32_t slot, uint64_t gpa, uint64_t bytes,
+static int set_slot(struct kvm_guest *k, uint32_t slot, uint64_t gpa, uint64_t bytes,
 		    void *host, uint32_t flags)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
 		.memory_size = bytes, .userspace_addr = (uint64_t)(uintptr_t)host,
 	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+	if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 	return 0;
 }
 
-static int set_cpuid(struct kvm_vm *vm)
+static int set_cpuid(struct kvm_guest *k)
 {
 	int n = 256;
 	struct kvm_cpuid2 *c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
 	if (!c)
 		return kvm_fail(HV_STATUS_HOST, "out of memory");
 	c->nent = n;
-	int rc = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
+	int rc = ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
 	if (rc == 0)
-		rc = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, c);
+		rc = ioctl(k->vcpu_fd, KVM_SET_CPUID2, c);
 	free(c);
 	if (rc < 0)
 		return kvm_fail(HV_STATUS_HOST, "setting the guest's CPUID: %s", strerror(errno));
 	return 0;
 }
 
-int kvm_vm_create(struct kvm_vm *vm, struct kvm_pool *pool)
+int kvm_vm_create(struct kvm_guest *k, struct kvm_pool *pool)
 {
 	int rc;
-	vm->pool = pool;
-	vm->vm_fd = vm->vcpu_fd = -1;
-	vm->kvm_fd = open_kvm();
-	if (vm->kvm_fd < 0)
-		return -vm->kvm_fd;
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	if (vm->vm_fd < 0)
+	k->pool = pool;
+	k->kvm_fd = k->vm_fd = k->vcpu_fd = -1;
+	k->kvm_fd = open_kvm();
+	if (k->kvm_fd < 0)
+		return -k->kvm_fd;
+	k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
+	if (k->vm_fd < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_CREATE_VM: %s", strerror(errno));
-	if ((rc = kvm_view_create(vm)))
+	if ((rc = kvm_view_create(k)))
 		return rc;
-	if ((rc = set_slot(vm, 0, 0, pool->bytes, vm->view, 0)) ||
-	    (rc = set_slot(vm, 1, pool->bytes, vm->exo_bytes, vm->exo_area, KVM_MEM_READONLY)))
+	if ((rc = set_slot(k, 0, 0, pool->bytes, k->view, 0)) ||
+	    (rc = set_slot(k, 1, pool->bytes, k->exo_bytes, k->exo_area, KVM_MEM_READONLY)))
 		return rc;
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
+	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
+	if (k->vcpu_fd < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_CREATE_VCPU: %s", strerror(errno));
-	int size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	int size = ioctl(k->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	vm->run_bytes = (uint64_t)size;
-	vm->run = mmap(NULL, vm->run_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
+	k->run_bytes = (uint64_t)size;
+	k->run = mmap(NULL, k->run_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu_fd, 0);
+	if (k->run == MAP_FAILED) {
+		k->run = NULL;
 		return kvm_fail(HV_STATUS_HOST, "mapping kvm_run: %s", strerror(errno));
 	}
-	return set_cpuid(vm);
+	if ((rc = set_cpuid(k)))
+		return rc;
+	/* /dev/kvm itself is needed no more: with many guests, descriptors
+	 * count. */
+	close(k->kvm_fd);
+	k->kvm_fd = -1;
+	return 0;
 }
 
 static struct kvm_segment segment(uint16_t selector, uint8_t type, int code)
@@ -126,10 +134,10 @@ static struct kvm_segment segment(uint16_t selector, uint8_t type, int code)
 	};
 }
 
-int kvm_vm_boot(struct kvm_vm *vm, const struct hv_boot *boot)
+int kvm_vm_boot(struct kvm_guest *k, const struct hv_boot *boot)
 {
 	struct kvm_sregs s;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_GET_SREGS: %s", strerror(errno));
 	s.cs = segment(BOOT_CS, 11, 1);
 	s.ds = s.es = s.fs = s.gs = s.ss = segment(BOOT_DS, 3, 0);
@@ -140,42 +148,62 @@ int kvm_vm_boot(struct kvm_vm *vm, const struct hv_boot *boot)
 	s.cr3 = boot->cr3;
 	s.cr4 = CR4_PAE;
 	s.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s) < 0)
+	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_SET_SREGS (long mode): %s", strerror(errno));
 	struct kvm_regs r = { .rip = boot->entry, .rdi = boot->rdi, .rflags = 2 };
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &r) < 0)
+	if (ioctl(k->vcpu_fd, KVM_SET_REGS, &r) < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_SET_REGS: %s", strerror(errno));
-	vm->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	k->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	k->run->s.regs.regs = r; /* what KVM would show, for a report before the first run */
 	return 0;
 }
 
 /* Single-step the first instruction so --stats can time it exactly. */
-int kvm_first_step(struct kvm_vm *vm, int on)
+int kvm_first_step(struct kvm_guest *k, int on)
 {
 	struct kvm_guest_debug d = {
 		.control = on ? KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP : 0,
 	};
-	return ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &d);
+	return ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &d);
 }
 
-uint64_t kvm_tsc_khz(struct kvm_vm *vm)
+int kvm_vcpu_signals(struct kvm_guest *k)
 {
-	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	/* The kick signal stays blocked in the thread, so a forwarded call
+	 * (a read on a pipe, a sleep) is never cut short by it; only KVM_RUN
+	 * runs with it unblocked. A kick that arrives outside KVM_RUN stays
+	 * pending and ends the next KVM_RUN at once. */
+	sigset_t set;
+	struct {
+		struct kvm_signal_mask m;
+		uint8_t set[8];
+	} mask = { .m.len = 8 };
+	pthread_sigmask(SIG_BLOCK, NULL, &set);
+	sigdelset(&set, KVM_KICK_SIGNAL);
+	memcpy(mask.set, &set, sizeof mask.set);
+	if (ioctl(k->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t kvm_tsc_khz(struct kvm_guest *k)
+{
+	int khz = ioctl(k->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	return khz > 0 ? (uint64_t)khz : 0;
 }
 
-void kvm_vm_destroy(struct kvm_vm *vm)
+void kvm_vm_destroy(struct kvm_guest *k)
 {
-	if (vm->run)
-		munmap(vm->run, vm->run_bytes);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
-	if (vm->view)
-		munmap(vm->view, vm->pool->bytes);
-	if (vm->exo_area)
-		munmap(vm->exo_area, vm->exo_bytes);
+	if (k->run)
+		munmap(k->run, k->run_bytes);
+	if (k->vcpu_fd >= 0)
+		close(k->vcpu_fd);
+	if (k->vm_fd >= 0)
+		close(k->vm_fd);
+	if (k->kvm_fd >= 0)
+		close(k->kvm_fd);
+	if (k->view)
+		munmap(k->view, k->pool->bytes);
+	if (k->exo_area)
+		munmap(k->exo_area, k->exo_bytes);
 }

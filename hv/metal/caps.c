@@ -1,7 +1,8 @@
 /*
- * hv/metal/caps.c: VMX controls derived from the capability MSRs, and the
- * EPT entry encodings. Pure functions of their arguments, so the host's
- * unit tests (tests/metal/) check them without VT-x.
+ * hv/metal/caps.c: VMX controls derived from the capability MSRs, the EPT
+ * entry encodings and the arithmetic of time slices. Pure functions of
+ * their arguments, so the host's unit tests (tests/metal/) check them
+ * without VT-x.
  */
 #include "caps.h"
 
@@ -25,4 +26,21 @@ uint64_t metal_ept_leaf(uint64_t hpa, unsigned perms)
 uint64_t metal_eptp(uint64_t pml4_hpa)
 {
 	return (pml4_hpa & EPT_ADDR) | EPTP_MT_WB | EPTP_WALK_4;
+}
+
+uint64_t metal_ns_to_tsc(uint64_t ns, uint64_t tsc_khz)
+{
+	uint64_t ms = ns / 1000000, rest = ns % 1000000;
+	if (tsc_khz && ms > UINT64_MAX / tsc_khz)
+		return UINT64_MAX;
+	uint64_t whole = ms * tsc_khz, part = rest * tsc_khz / 1000000;
+	return whole > UINT64_MAX - part ? UINT64_MAX : whole + part;
+}
+
+uint32_t metal_timer_value(uint64_t tsc, unsigned shift)
+{
+	uint64_t v = tsc >> shift;
+	if (v > UINT32_MAX)
+		return UINT32_MAX;
+	return v ? (uint32_t)v : 1;
 }

@@ -23,4 +23,13 @@ uint64_t metal_ept_table(uint64_t table_hpa);          /* a non-leaf entry */
 uint64_t metal_ept_leaf(uint64_t hpa, unsigned perms); /* a 4 KiB leaf */
 uint64_t metal_eptp(uint64_t pml4_hpa);
 
+/* TSC ticks in ns nanoseconds at tsc_khz, saturating at UINT64_MAX (a
+ * deadline that never comes). */
+uint64_t metal_ns_to_tsc(uint64_t ns, uint64_t tsc_khz);
+
+/* The VMX-preemption timer value for a slice of tsc TSC ticks: the timer
+ * counts down once every 2^shift TSC ticks (IA32_VMX_MISC[4:0]) from a
+ * 32-bit value; at least 1, so that a guest always makes progress. */
+uint32_t metal_timer_value(uint64_t tsc, unsigned shift);
+
 #endif

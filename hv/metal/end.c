@@ -1,5 +1,5 @@
 /*
- * hv/metal/exit.c: how a metal run ends, so that a harness sees a status.
+ * hv/metal/end.c: how a metal run ends, so that a harness sees a status.
  */
 #include "metal.h"
 

@@ -3,18 +3,21 @@
  *
  * Above hv's image and the modules (2 MiB-aligned) comes the frame pool;
  * after it, an arena of pages for VMX regions, VMCSs, EPT tables and exo
- * areas. The arena is a stack: a guest's pages are released together when
- * it ends. All of it is inside the boot identity map (4 GiB).
+ * areas. Guests end in any order, so the arena is a bitmap of its pages
+ * (first fit; runs of pages for exo areas); each guest gives back what it
+ * took when it ends. All of it is inside the boot identity map (4 GiB).
  */
 #include "metal.h"
 
 #define SZ_2M (2ull << 20)
 #define IDENTITY_END (4ull << 30)
 #define ARENA_BYTES (16ull << 20)
+#define ARENA_PAGES (ARENA_BYTES / 4096)
 
 extern char metal_end[];
 
-static uint64_t pool_base, pool_bytes, arena_base, arena_end, arena_next;
+static uint64_t pool_base, pool_bytes, arena_base, pages_used;
+static uint8_t arena_used[ARENA_PAGES / 8]; /* bit n: arena page n is taken */
 
 int metal_mem_init(const struct metal_boot *boot, uint64_t pool_bytes_max)
 {
@@ -31,8 +34,7 @@ int metal_mem_init(const struct metal_boot *boot, uint64_t pool_bytes_max)
 	pool_bytes = (end - start - ARENA_BYTES) & ~(SZ_2M - 1);
 	if (pool_bytes > pool_bytes_max)
 		pool_bytes = pool_bytes_max;
-	arena_base = arena_next = pool_base + pool_bytes;
-	arena_end = arena_base + ARENA_BYTES;
+	arena_base = pool_base + pool_bytes;
 	return 0;
 }
 
@@ -46,22 +48,49 @@ uint64_t metal_pool_bytes(void)
 	return pool_bytes;
 }
 
+static int taken(uint64_t page)
+{
+	return arena_used[page / 8] >> (page % 8) & 1;
+}
+
+static void mark(uint64_t first, uint64_t n, int used)
+{
+	for (uint64_t p = first; p < first + n; p++) {
+		if (used)
+			arena_used[p / 8] |= (uint8_t)(1u << p % 8);
+		else
+			arena_used[p / 8] &= (uint8_t)~(1u << p % 8);
+	}
+}
+
 void *metal_page_alloc(uint64_t npages)
 {
-	if (npages > (arena_end - arena_next) / 4096)
-		return 0;
-	void *p = (void *)(uintptr_t)arena_next;
-	arena_next += npages * 4096;
-	memset(p, 0, npages * 4096);
-	return p;
+	uint64_t run = 0;
+	for (uint64_t p = 0; p < ARENA_PAGES && npages; p++) {
+		run = taken(p) ? 0 : run + 1;
+		if (run < npages)
+			continue;
+		uint64_t first = p + 1 - npages;
+		mark(first, npages, 1);
+		pages_used += npages;
+		void *v = (void *)(uintptr_t)(arena_base + first * 4096);
+		memset(v, 0, npages * 4096);
+		return v;
+	}
+	return 0;
 }
 
-uint64_t metal_arena_mark(void)
+void metal_page_free(void *v, uint64_t npages)
 {
-	return arena_next;
+	uint64_t first = ((uint64_t)(uintptr_t)v - arena_base) / 4096;
+	for (uint64_t p = first; p < first + npages; p++)
+		if (p >= ARENA_PAGES || !taken(p))
+			hv_plat_panic("an arena page freed twice, or not the arena's");
+	mark(first, npages, 0);
+	pages_used -= npages;
 }
 
-void metal_arena_release(uint64_t mark)
+uint64_t metal_pages_used(void)
 {
-	arena_next = mark;
+	return pages_used;
 }

@@ -2,7 +2,7 @@
  * hv/metal/traps.S: hv/metal's own exception entries.
  *
  * hv never expects an exception; if one happens it is a bug in hv, and
- * metal_fault (main.c) reports it by name and ends the run. Each stub
+ * metal_fault (idt.c) reports it by name and ends the run. Each stub
  * passes the vector, the error code (0 where the CPU pushes none) and the
  * faulting RIP.
  */

@@ -13,13 +13,6 @@
 #define PIT_GATE 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: output */
 #define CALIBRATE_MS 10u
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 uint64_t metal_tsc_khz(void)
 {
 	uint16_t count = PIT_HZ / (1000 / CALIBRATE_MS);

@@ -8,6 +8,7 @@
  */
 #include "caps.h"
 #include "metal.h"
+#include "vmcs.h"
 
 #define MSR_FEATURE_CONTROL 0x3a
 #define MSR_VMX_BASIC 0x480
@@ -15,6 +16,7 @@
 #define MSR_VMX_PROCBASED 0x482
 #define MSR_VMX_EXIT 0x483
 #define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_MISC 0x485
 #define MSR_VMX_CR0_FIXED0 0x486
 #define MSR_VMX_CR0_FIXED1 0x487
 #define MSR_VMX_CR4_FIXED0 0x488
@@ -36,7 +38,9 @@
 
 /* Controls hv/metal wants (SDM names). */
 #define PIN_EXTERNAL_INTERRUPT_EXITING (1u << 0)
+#define PIN_PREEMPTION_TIMER (1u << 6)
 #define PROC_HLT_EXITING (1u << 7)
+#define PROC_MOV_DR_EXITING (1u << 23)
 #define PROC_UNCOND_IO_EXITING (1u << 24)
 #define PROC_MSR_BITMAPS (1u << 28)
 #define PROC_SECONDARY (1u << 31)
@@ -87,14 +91,33 @@ int metal_vmx_on(struct metal_vmx_caps *c)
 	uint64_t basic = rdmsr(MSR_VMX_BASIC);
 	int true_msrs = (basic >> 55) & 1;
 	c->revision = (uint32_t)basic & 0x7fffffff;
+	uint64_t pin_cap = rdmsr(true_msrs ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED);
+	uint64_t proc_cap = rdmsr(true_msrs ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED);
+	/* The run queue's slices end by the VMX-preemption timer, and a
+	 * doorbell waits for the guest to enable interrupts by an
+	 * interrupt-window exit: without them hv/metal cannot share the CPU
+	 * or deliver doorbells on time. */
+	if (!(pin_cap >> 32 & PIN_PREEMPTION_TIMER)) {
+		metal_printf("metal: this CPU's VMX has no VMX-preemption timer (pin-based control "
+			     "6): hv/metal needs it to share the CPU between guests\n");
+		return -1;
+	}
+	if (!(proc_cap >> 32 & PROC_INTERRUPT_WINDOW_EXITING)) {
+		metal_printf("metal: this CPU's VMX has no interrupt-window exiting (processor-based "
+			     "control 2): hv/metal needs it to deliver doorbells\n");
+		return -1;
+	}
+	c->timer_shift = (unsigned)(rdmsr(MSR_VMX_MISC) & 0x1f);
 	/* External-interrupt exiting: a guest running with IF set (a Linux
 	 * program under posix-shim does) must never take the machine's
-	 * interrupts through its own IDT. */
-	if (control("pin-based", PIN_EXTERNAL_INTERRUPT_EXITING,
-		    rdmsr(true_msrs ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED), &c->pin) ||
+	 * interrupts through its own IDT. MOV-DR exiting: sched.c does not
+	 * switch debug registers between guests, so none may use them. */
+	if (control("pin-based", PIN_EXTERNAL_INTERRUPT_EXITING | PIN_PREEMPTION_TIMER, pin_cap,
+		    &c->pin) ||
 	    control("processor-based",
-		    PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_MSR_BITMAPS | PROC_SECONDARY,
-		    rdmsr(true_msrs ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED), &c->proc) ||
+		    PROC_HLT_EXITING | PROC_MOV_DR_EXITING | PROC_UNCOND_IO_EXITING |
+			    PROC_MSR_BITMAPS | PROC_SECONDARY,
+		    proc_cap, &c->proc) ||
 	    control("secondary processor-based (EPT, VPID)", PROC2_EPT | PROC2_VPID,
 		    rdmsr(MSR_VMX_PROCBASED2), &c->proc2) ||
 	    control("VM-exit", EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
@@ -120,7 +143,7 @@ int metal_vmx_on(struct metal_vmx_caps *c)
 	uint64_t cr0, cr4;
 	__asm__ volatile("mov %%cr0, %0; mov %%cr4, %1" : "=r"(cr0), "=r"(cr4));
 	/* x87 and SSE usable by hv (no EM, no TS, OSFXSR): only so that
-	 * vm.c can FXRSTOR each guest's clean starting state. */
+	 * sched.c can FXSAVE and FXRSTOR each guest's registers. */
 	cr0 = ((cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP | c->cr0_fixed0) & c->cr0_fixed1;
 	cr4 = (cr4 | c->cr4_fixed0 | CR4_VMXE | CR4_OSFXSR) & c->cr4_fixed1;
 	__asm__ volatile("mov %0, %%cr0; mov %1, %%cr4" : : "r"(cr0), "r"(cr4));
@@ -137,6 +160,7 @@ int metal_vmx_on(struct metal_vmx_caps *c)
 		return -1;
 	}
 	metal_printf("metal: VMX on (VMCS revision %u, controls pin %x proc %x proc2 %x "
-		     "exit %x entry %x)\n", c->revision, c->pin, c->proc, c->proc2, c->exit, c->entry);
+		     "exit %x entry %x, preemption timer at TSC/%u)\n", c->revision, c->pin, c->proc,
+		     c->proc2, c->exit, c->entry, 1u << c->timer_shift);
 	return 0;
 }

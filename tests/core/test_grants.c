@@ -51,6 +51,8 @@ static void agree(void)
 {
 	const struct fake_guest *all[] = { a, b, c };
 	for (unsigned i = 0; i < 3; i++) {
+		if (!all[i]->g.id)
+			continue; /* removed from the table */
 		const char *d = fake_disagreement(all[i]);
 		cr_assert_null(d, "guest %s: %s", all[i]->g.name, d);
 	}
@@ -146,8 +148,8 @@ Test(grants, bad_grants_are_refused_and_change_nothing)
 	cr_assert_eq(grant(EXO_GRANT_REVOKE, b->g.id, 1, (uint64_t[]){ 10 }, &bad), -EXO_EPERM,
 		     "revoking a grant never made");
 	cr_assert_eq(bad, 0);
-	cr_assert_eq(grant(EXO_GRANT_RO, b->g.id, EXO_FRAMES_MAX + 1, (uint64_t[]){ 10 }, NULL),
-		     -EXO_E2BIG);
+	static uint64_t many[EXO_FRAMES_MAX + 1];
+	cr_assert_eq(grant(EXO_GRANT_RO, b->g.id, EXO_FRAMES_MAX + 1, many, NULL), -EXO_E2BIG);
 	struct exo_hc_grant blk = { .vec_gpa = PG(50), .count = 1, .grantee = b->g.id };
 	memcpy(fp->host + BLOCK, &blk, sizeof blk);
 	cr_assert_eq(hv_hypercall(&a->g, EXO_HC_GRANT, BLOCK), -EXO_EFAULT, "a vector in b's frame");

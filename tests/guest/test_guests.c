@@ -51,7 +51,7 @@ Test(guest, forged_arguments_are_refused_and_the_guest_goes_on)
 		"info block at a foreign GPA: EXO_EFAULT\n",
 		"info block beyond the pool: EXO_EFAULT\n",
 		"exit block at a foreign GPA: EXO_EFAULT\n",
-		"unknown call number 9: EXO_ENOSYS\n",
+		"unknown call number 15: EXO_ENOSYS\n",
 		"still running, owning ",
 	};
 	struct exo_result r;

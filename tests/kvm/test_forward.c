@@ -42,7 +42,7 @@ static char root[128];        /* tmp/root: the guest's "/" */
 static char twin[128];        /* tmp/twin: the same tree, for native calls */
 static char secret[128];      /* tmp/secret: outside the root */
 static char outdir[128];      /* tmp/outdir: a directory outside the root */
-static struct kvm_vm vm;
+static struct kvm_guest vm;
 static struct stat secret_st;
 static int fds_before; /* descriptors open before the table: none may leak */
 

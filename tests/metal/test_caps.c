@@ -50,3 +50,26 @@ Test(caps, eptp_is_write_back_with_a_four_level_walk)
 {
 	cr_assert_eq(metal_eptp(0x200000), 0x200000 | 6 | (3 << 3));
 }
+
+Test(caps, nanoseconds_become_tsc_ticks_at_the_measured_rate)
+{
+	cr_assert_eq(metal_ns_to_tsc(1000000, 200000), 200000);   /* 1 ms at 200 MHz */
+	cr_assert_eq(metal_ns_to_tsc(1500, 2000000), 3000);       /* 1.5 us at 2 GHz */
+	cr_assert_eq(metal_ns_to_tsc(10000000000ull, 2596000), 25960000000ull);
+	cr_assert_eq(metal_ns_to_tsc(0, 2000000), 0);
+}
+
+Test(caps, a_deadline_too_far_saturates_instead_of_wrapping)
+{
+	cr_assert_eq(metal_ns_to_tsc(UINT64_MAX, 2000000), UINT64_MAX);
+	cr_assert_eq(metal_ns_to_tsc(UINT64_MAX / 2, 5000000), UINT64_MAX); /* 290 years */
+	cr_assert_eq(metal_ns_to_tsc(UINT64_MAX / 1000, 3000000), 55340232221128653ull);
+}
+
+Test(caps, the_preemption_timer_counts_tsc_ticks_shifted_by_its_rate)
+{
+	cr_assert_eq(metal_timer_value(1000000, 0), 1000000);
+	cr_assert_eq(metal_timer_value(1000000, 5), 31250);
+	cr_assert_eq(metal_timer_value(3, 5), 1, "a slice never loads 0");
+	cr_assert_eq(metal_timer_value(1ull << 40, 0), UINT32_MAX);
+}

@@ -39,6 +39,24 @@ static inline void *exo_frame_ptr(uint64_t f)
 /* 1 if the exo page's ownership bitmap says this guest owns frame f. */
 int exo_owns(uint64_t f);
 
+/* What other guests grant this one, from the exo page's grant bitmaps
+ * (hv updates them before a grant or revocation call returns to the
+ * grantor): 1 if frame f is granted to this guest (exo_granted, read-only
+ * or read-write) / granted read-write (exo_granted_rw). A granted frame is
+ * seen at its own GPA, exo_frame_ptr(f), and may vanish at any moment (its
+ * owner revokes it or ends): touching it after that ends this guest. */
+int exo_granted(uint64_t f);
+int exo_granted_rw(uint64_t f);
+/* The lowest frame >= from granted to this guest (read-write ones only if
+ * rw), or EXO_FRAME_NONE. Skips empty words: a pool's worth is cheap. */
+#define EXO_FRAME_NONE (~(uint64_t)0)
+uint64_t exo_granted_next(uint64_t from, int rw);
+
+/* This guest's id (1..EXO_GUESTS_MAX-1, what the others' grants and
+ * doorbells name it by) and its name, as given on exo's command line. */
+uint32_t exo_guest_id(void);
+const char *exo_name(void);
+
 /* Hypercalls: >= 0 on success, -EXO_E* on failure. */
 int64_t exo_hypercall(unsigned nr, void *block);
 int64_t exo_hypercall_gpa(unsigned nr, uint64_t block_gpa); /* raw, unchecked */
@@ -49,7 +67,90 @@ int64_t exo_frames_release(const uint64_t *vec, uint32_t n, uint64_t *bad_index)
 int64_t exo_info(struct exo_hc_info *info);
 const char *exo_strerror(int64_t err);
 
-/* Traps: the frame the exception stubs build. */
+/*
+ * Sharing between guests (EXO_HC_GRANT, EXO_HC_LOOKUP). exo_grant applies
+ * op (EXO_GRANT_RO, EXO_GRANT_RW, EXO_GRANT_REVOKE) to the n frames in
+ * frames[], all owned by this guest, for guest grantee: n or -EXO_E*, all
+ * or nothing, and *bad_index (if not NULL) the entry to blame on failure
+ * (n if none is). frames[] must lie in the image or the direct map, like
+ * exo_frames_alloc's vector. exo_lookup: the id of the running guest
+ * named name, or -EXO_ENOENT (none), -EXO_EINVAL (empty), -EXO_E2BIG
+ * (longer than EXO_NAME_MAX). An id names its guest until that guest
+ * ends; a guest started later may get it again. A grant or ring to a
+ * guest that has ended is -EXO_ENOENT, a revocation included: its grants
+ * went with it.
+ */
+int64_t exo_grant(uint32_t grantee, const uint64_t *frames, uint32_t n, uint32_t op,
+		  uint64_t *bad_index);
+int64_t exo_lookup(const char *name);
+/* exo_lookup, retried while it says -EXO_ENOENT, each time after
+ * exo_doorbell_wait(1 ms), for about timeout_ns: guests on one command
+ * line start at once, and a peer may not be running yet. */
+int64_t exo_lookup_wait(const char *name, uint64_t timeout_ns);
+
+/*
+ * Doorbells (EXO_HC_DOORBELL): another guest that shares a frame with this
+ * one (a grant either way) rings it; each ring sets the ringer's bit in
+ * this guest's pending set and raises its vector.
+ *
+ * exo_doorbell_setup(vector, handler) takes doorbells on vector (32..255;
+ * 0 turns them off). guestlib owns the pending set (EXO_GUESTS_MAX bits in
+ * its image) and the vector's IDT entry; handler (NULL: none) is called
+ * with the id of each guest that rang, once per bit taken from the set.
+ * The set is taken with an atomic exchange, a word at a time, so a ring
+ * is reported exactly once whoever takes it: exo_doorbell_poll, which
+ * both ways of delivery below call.
+ *
+ * Two ways to take rings; guestlib leaves interrupts disabled, so the
+ * first is the default:
+ *
+ *  - Synchronous, interrupts off: exo_doorbell_wait(timeout_ns) blocks in
+ *    hv until a ring arrives (1) or timeout_ns passes (0; 0 ns does not
+ *    block), and on 1 calls exo_doorbell_poll: the handler runs in the
+ *    caller's context, before wait returns, and may make any hypercall.
+ *    A return of 1 with no handler call is possible (a ring already
+ *    taken by an earlier poll): callers loop on their own condition.
+ *
+ *  - Asynchronous: the guest enables interrupts itself (sti, e.g.
+ *    exo_irq_enable) and the handler runs in interrupt context, from the
+ *    vector's IDT entry, returning with iretq to whatever was
+ *    interrupted. guestlib's hypercall stubs keep their blocks in static
+ *    storage, so a handler that runs this way must not make hypercalls
+ *    (exo_printf included) that the interrupted code may be in the middle
+ *    of: record what happened, and act on it outside the handler.
+ *
+ * exo_doorbell_ring(id): ring guest id: 0, -EXO_ENOENT (not running, or no
+ * doorbell set up yet), -EXO_EPERM (no frame shared between the two),
+ * -EXO_EINVAL (id is this guest).
+ */
+typedef void (*exo_doorbell_handler)(uint32_t from);
+int64_t exo_doorbell_setup(unsigned vector, exo_doorbell_handler handler);
+int64_t exo_doorbell_ring(uint32_t id);
+int64_t exo_doorbell_wait(uint64_t timeout_ns);
+/* Take the pending set and call the handler for each guest in it; the
+ * number of guests taken. */
+int exo_doorbell_poll(void);
+
+/* Interrupts on (sti) / off (cli), in ring 0; exo_irq_disable returns
+ * whether they were on. */
+static inline void exo_irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+static inline int exo_irq_disable(void)
+{
+	uint64_t flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return (flags >> 9) & 1;
+}
+
+/* Traps: the frame the exception and interrupt stubs build. guestlib's
+ * IDT covers every vector: exceptions 0-31 from the start, an interrupt
+ * (32-255) once a handler is set for it (exo_trap_set, exo_idt_set); an
+ * interrupt on a vector without one arrives as #NP (error code vector * 8
+ * + 2) and ends the guest with the usual report. */
+#define EXO_VECTORS 256u
 struct exo_trap_frame {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -72,8 +173,9 @@ _Static_assert(__builtin_offsetof(struct exo_trap_frame, ss) == 168, "ss");
  * frame->rip, which it may change), 0 to fall through to the report that
  * ends the guest. */
 typedef int (*exo_trap_handler)(struct exo_trap_frame *frame);
-/* Install h for vector (NULL: none); returns the handler it replaces, so
- * a library that borrows a vector for a moment can give it back. */
+/* Install h for vector (0..EXO_VECTORS-1; NULL: none); returns the
+ * handler it replaces, so a library that borrows a vector for a moment
+ * can give it back. An interrupt's frame has error_code 0. */
 exo_trap_handler exo_trap_set(unsigned vector, exo_trap_handler h);
 /* Replace guestlib's entry stub for vector with a library OS's own (NULL
  * restores guestlib's). The stub receives the raw CPU frame; guestlib's

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	     exo_hypercall_gpa(EXO_HC_INFO, p->pool_frames << EXO_PAGE_SHIFT));
 	show("exit block at a foreign GPA", exo_hypercall_gpa(EXO_HC_EXIT, foreign_gpa));
 	struct exo_hc_info info;
-	show("unknown call number 9", exo_hypercall(9, &info));
+	show("unknown call number 15", exo_hypercall(15, &info));
 
 	exo_printf("still running, owning %lu frames\n", (unsigned long)p->frames_owned);
 	return 0;
