@@ -30,8 +30,9 @@
  *   pingpong: ROW: median N ns, min N ns, max N ns (ROUNDS rounds)
  *
  * Guest ring 0 may be emulated by the host (HOST-FACTS.md: ~0.6 us an
- * instruction), so the loops between hypercalls are kept short: what is
- * timed is mostly exits and hv.
+ * instruction), so the loops between hypercalls are kept short, and the
+ * two hypercall rows say how much of a call is the exit and hv and how
+ * much the guest's own instructions.
  */
 #include "exo/exo.h"
 
