@@ -29,7 +29,7 @@ GUEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEPFLAGS) -Iinclude -Iguestlib/inclu
 	-ffreestanding -fno-pie -fno-pic -mcmodel=kernel -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fcf-protection=none -fno-omit-frame-pointer
-GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guestlib/guest.ld \
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guestlib/guest.ld -L$(B)/guestlib \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none -Wl,-z,noexecstack
 
 CONFIG_H := $(B)/include/config.h
@@ -113,6 +113,17 @@ $(B)/guest/%.c.o: %.c
 $(B)/guest/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+# The IDT's exception gates, for guestlib/guest.ld to lay out at link time:
+# one line a vector, offset split as a 64-bit interrupt gate wants it;
+# #DF (8) on IST 1. Every guest image links against it.
+$(B)/guestlib/idt.ld: Makefile
+	@mkdir -p $(dir $@)
+	@for v in $$(seq 0 31); do ist=0; [ $$v = 8 ] && ist=1; \
+		echo "SHORT(exo_vector_$$v & 0xffff) SHORT(0x08) BYTE($$ist) BYTE(0x8e)" \
+		     "SHORT((exo_vector_$$v >> 16) & 0xffff) LONG(exo_vector_$$v >> 32) LONG(0)"; \
+	done > $@.tmp && mv $@.tmp $@
+$(GUESTLIB): $(B)/guestlib/idt.ld
 
 # A guest library: archive $(1) of every .c and .S file in directory $(2).
 define guest_lib

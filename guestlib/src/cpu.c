@@ -48,7 +48,8 @@ static struct tss tss;
  * cost hello ~4 ms (8 ms to its exit instead of 12) where ring 0 is
  * emulated. An interrupt on a vector nobody handles raises #NP (error
  * code vector * 8 + 2), which is reported like any unhandled exception. */
-static struct gate idt[EXO_VECTORS];
+extern struct gate exo_idt[EXO_VECTORS]; /* guest.ld: exception gates filled */
+#define idt exo_idt
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 static uint8_t ist_stack[16384] __attribute__((aligned(16)));
 uint8_t exo_kernel_stack[16384] __attribute__((aligned(16)));
@@ -93,9 +94,6 @@ void exo_cpu_init(void)
 	gdt[6] = (sizeof tss - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 (((base >> 24) & 0xff) << 56);
 	gdt[7] = base >> 32;
-
-	for (unsigned v = 0; v < 32; v++)
-		set_gate(v, exo_vectors[v]);
 
 	struct dtr g = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
 	struct dtr i = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };

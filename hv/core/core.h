@@ -60,6 +60,7 @@ struct hv_pool {
 	uint32_t *grant_head;   /* nframes entries: first grant of the frame, 0 none */
 	struct hv_grant *grant; /* grants_max entries; entry 0 is never used */
 	uint32_t grants_max, grants_used, grant_free;
+	uint32_t grant_fresh;   /* entries from here on were never used */
 	struct hv_guest *guest[EXO_GUESTS_MAX]; /* the guest table, by id */
 	uint32_t nguests;
 	void *plat;       /* the platform's (its lock) */

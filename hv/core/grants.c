@@ -122,7 +122,10 @@ static int give(struct hv_guest *g, struct hv_guest *to, uint64_t n, const uint6
 		uint32_t e = find(p, f[i], to->id, 0);
 		if (!e) {
 			e = p->grant_free;
-			p->grant_free = p->grant[e].next;
+			if (e)
+				p->grant_free = p->grant[e].next;
+			else
+				e = p->grant_fresh++;
 			p->grant[e] = (struct hv_grant){ .frame = f[i], .grantee = to->id,
 							 .next = p->grant_head[f[i]] };
 			p->grant_head[f[i]] = e;

@@ -28,15 +28,15 @@ void hv_pool_init(struct hv_pool *pool, uint64_t nframes, uint32_t *owner,
 		  uint32_t grants_max)
 {
 	void *plat = pool->plat;
+	/* Entry 0 means "none". Entries are handed out from the free list,
+	 * then from grant_fresh up: nothing is written into the table here,
+	 * so a large one costs no start time (its pages are touched only
+	 * when grants use them). */
 	*pool = (struct hv_pool){
 		.nframes = nframes, .nfree = nframes, .owner = owner, .host = host,
 		.grant_head = grant_head, .grant = grant, .grants_max = grants_max,
-		.plat = plat,
+		.grant_fresh = 1, .plat = plat,
 	};
-	/* The free list threads every entry but 0, which means "none". */
-	for (uint32_t i = 1; i < grants_max; i++)
-		grant[i].next = i + 1 < grants_max ? i + 1 : 0;
-	pool->grant_free = grants_max > 1 ? 1 : 0;
 }
 
 /* A name is printed in reports and prefixes every line of its guest's
@@ -158,7 +158,7 @@ const char *hv_pool_check(const struct hv_pool *p)
 	uint32_t free = 0;
 	for (uint32_t i = p->grant_free; i && free < p->grants_max; i = p->grant[i].next)
 		free++;
-	if (p->grants_max > 1 && free != p->grants_max - 1)
+	if (p->grants_max > 1 && free + (p->grants_max - p->grant_fresh) != p->grants_max - 1)
 		return "the grant table's free list lost entries";
 	return 0;
 }
