@@ -147,6 +147,10 @@ int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 		.grant_bitmap_gpa = g->exo_gpa + (uint64_t)(g->grant_bitmap - (uint8_t *)exo),
 		.grant_rw_bitmap_gpa = g->exo_gpa + (uint64_t)(g->grant_rw_bitmap - (uint8_t *)exo),
 		.frames_granted = g->granted,
+		.slice_ns = HV_SLICE_NS,
+		.slice_grace_ns = HV_SLICE_GRACE_NS,
+		.repossessed_bitmap_gpa = g->exo_gpa + (uint64_t)(g->repossessed_bitmap - (uint8_t *)exo),
+		.pinned_bitmap_gpa = g->exo_gpa + (uint64_t)(g->pinned_bitmap - (uint8_t *)exo),
 		.guest_id = g->id,
 		.image_vaddr = img->lo,
 		.image_bytes = img->hi - img->lo,
@@ -213,6 +217,7 @@ int hv_boot_load(struct hv_guest *g, const struct hv_image *img,
 			return rc;
 		*pte = pa | PTE_P | PTE_RW | PTE_PS | PTE_NX;
 	}
+	hv_pin_owned(g);
 	boot->entry = img->entry;
 	boot->cr3 = root;
 	boot->rdi = EXO_PHYSMAP_BASE + g->exo_gpa;

@@ -63,6 +63,12 @@ struct hv_pool {
 	uint32_t grant_fresh;   /* entries from here on were never used */
 	struct hv_guest *guest[EXO_GUESTS_MAX]; /* the guest table, by id */
 	uint32_t nguests;
+	/* Memory pressure (revoke.c): guests waiting for frames, first come
+	 * first served, the frames they are owed, and what victims owe. */
+	uint32_t waiter[EXO_GUESTS_MAX];
+	uint32_t nwaiters;
+	uint64_t reserved;   /* frames the waiters asked for, all together */
+	uint64_t owed;       /* frames asked of victims, not yet given */
 	void *plat;       /* the platform's (its lock) */
 };
 
@@ -105,6 +111,16 @@ struct hv_stats {
 	uint64_t exits[HV_EXIT_KINDS];
 	uint64_t hypercalls[EXO_HC_COUNT + 1]; /* last slot: unknown numbers */
 	uint64_t forwarded;                    /* host calls run for EXO_HC_FORWARD */
+	uint64_t peak_owned;                   /* frames owned at most */
+	uint64_t revoke_asked;                 /* frames hv asked of it */
+	uint64_t revoke_given;                 /* ... it released while asked */
+	uint64_t revoke_aborted;               /* ... hv took by abort */
+	uint64_t revoke_in_time;               /* requests it met by the deadline */
+	uint64_t waited;                       /* its allocations that waited */
+	uint64_t slices;                       /* CPU slices it used */
+	uint64_t slice_upcalls;                /* slice-end upcalls raised */
+	uint64_t slice_in_time;                /* ... answered by a yield in time */
+	uint64_t preempted;                    /* slices hv ended by force */
 };
 
 /* One guest context as hv/core sees it. */
@@ -119,6 +135,8 @@ struct hv_guest {
 	uint8_t *bitmap;           /* hv's view of the ownership bitmap */
 	uint8_t *grant_bitmap;     /* ... of the grant bitmaps */
 	uint8_t *grant_rw_bitmap;
+	uint8_t *repossessed_bitmap; /* ... frames taken by abort */
+	uint8_t *pinned_bitmap;    /* ... frames abort never takes (boot's) */
 	uint64_t exo_gpa;          /* where the guest sees the exo page */
 	uint32_t shares[EXO_GUESTS_MAX]; /* grants between it and guest n, either way */
 	/* Doorbell (doorbell.c), under the pool lock. */
@@ -127,6 +145,19 @@ struct hv_guest {
 	int db_rung;               /* a ring since the last WAIT that returned 1 */
 	int blocked;               /* in EXO_DB_WAIT: the platform holds its vCPU */
 	int wait_began;            /* g's own: this hypercall blocked it */
+	/* Timers (hv_plat_now_ns's clock, 0: none), under the pool lock; the
+	 * platform's one deadline is armed for the earliest. */
+	uint64_t wait_until;       /* EXO_DB_WAIT's timeout */
+	uint64_t alloc_until;      /* a waiting allocation gives up */
+	uint64_t revoke_until;     /* frames owed by then, or abort */
+	uint64_t yield_until;      /* a slice-end upcall's grace ends */
+	uint32_t slice_vector;     /* EXO_HC_UPCALL; 0: none */
+	int slice_ending;          /* the upcall is raised, the yield awaited */
+	/* Revocation (revoke.c), under the pool lock. */
+	uint32_t revoke_vector;    /* EXO_HC_UPCALL; 0: none */
+	uint64_t revoke_owed;      /* frames asked of it, not yet given */
+	int alloc_waiting;         /* blocked in EXO_HC_FRAME_ALLOC */
+	uint64_t alloc_n, alloc_vec_gpa, alloc_block_gpa;
 	uint64_t wake_rax;         /* what WAIT returns when the platform resumes it */
 	enum hv_end end;
 	uint64_t exit_status;      /* HV_END_EXIT: the guest's status */
@@ -199,6 +230,11 @@ void hv_guest_release_all(struct hv_guest *g);
  * busy, twice, with *bad its index. Pool lock held. */
 int hv_frames_check(struct hv_pool *p, uint64_t n, const uint64_t *f, uint32_t expect,
 		    int busy, int twice, uint64_t *bad);
+/* hv_frames_alloc_any with the pool lock held. */
+int hv_frames_alloc_any_locked(struct hv_guest *g, uint64_t n, uint64_t *out);
+/* Frames [first, first+n) leave g (grants, unbind, scrub, free); the
+ * caller publishes. Pool lock held. */
+void hv_frames_give_back(struct hv_guest *g, uint64_t first, uint64_t n);
 /* The end of the run of consecutive frame numbers that starts at f[i]. */
 uint64_t hv_run_end(const uint64_t *f, uint64_t i, uint64_t n);
 
@@ -214,13 +250,61 @@ int hv_grant(struct hv_guest *g, uint32_t op, uint64_t grantee, uint64_t n,
 void hv_grants_drop_frames(struct hv_pool *pool, uint64_t first, uint64_t n);
 void hv_grants_drop_to(struct hv_guest *g);
 
+/* --- revoke.c: memory pressure, visible revocation, abort --- */
+
+/* How long a revocation request gives a guest, and how long an allocation
+ * waits for revoked frames before it fails. */
+#define HV_REVOKE_GRACE_NS (50ull * 1000 * 1000)
+#define HV_ALLOC_WAIT_NS (4 * HV_REVOKE_GRACE_NS)
+
+/* EXO_HC_FRAME_ALLOC with EXO_FA_ANY: allocate, or under pressure ask
+ * victims and wait (g->blocked, HV_NEXT_BLOCKED; the platform resumes it
+ * with the count or -EXO_ENOMEM in wake_rax, the vector written) or
+ * return -EXO_EAGAIN (nowait). vec_gpa / block_gpa: where the frames'
+ * numbers and the block go when a waiting allocation completes. */
+int hv_alloc_or_wait(struct hv_guest *g, uint64_t n, uint64_t *out, int nowait,
+		     uint64_t vec_gpa, uint64_t block_gpa);
+
+/* g released n frames (0: all, it ended): they count against what it
+ * owes, and waiting allocations are served. Pool lock held. */
+void hv_revoke_released(struct hv_guest *g, uint64_t n);
+
+/* Frames g owns now become pinned: abort never takes them (the end of
+ * hv_boot_load). */
+void hv_pin_owned(struct hv_guest *g);
+
+/* EXO_HC_UPCALL. */
+int64_t hv_upcall_setup(struct hv_guest *g, const struct exo_hc_upcall *a);
+
+/* Arm the platform's deadline for g's earliest timer. Pool lock held. */
+void hv_timers_arm(struct hv_guest *g);
+
 /* --- doorbell.c: EXO_HC_DOORBELL --- */
 
 int64_t hv_doorbell(struct hv_guest *g, const struct exo_hc_doorbell *a);
 
-/* g's WAIT timed out (the platform's deadline, hv_plat_deadline): it
- * resumes with 0. Called in g's context; nothing if g is not waiting. */
-void hv_guest_deadline(struct hv_guest *g);
+/* g's deadline (hv_plat_deadline) passed: a WAIT that timed out resumes
+ * with 0, a waiting allocation that timed out with -EXO_ENOMEM, frames
+ * owed past their deadline are taken by abort, a slice-end grace that
+ * ran out is a preemption. Called in g's context, without the pool lock;
+ * does what is due and re-arms for the rest. Returns 1 when the platform
+ * must take the CPU from g now (preempt it), else 0. */
+int hv_guest_deadline(struct hv_guest *g);
+
+/* --- slice.c: CPU time, revoked visibly --- */
+
+/* The slice the platforms account CPU time in, and the grace a guest gets
+ * after its slice-end upcall to yield. */
+#define HV_SLICE_NS (10ull * 1000 * 1000)
+#define HV_SLICE_GRACE_NS (5ull * 1000 * 1000)
+
+/* g has used a slice (the platform's accounting says so). Returns 1 when
+ * the platform must preempt g now (it has no slice-end upcall), 0 when g
+ * got its upcall and its grace (the deadline ends it). g's context. */
+int hv_slice_end(struct hv_guest *g);
+
+/* EXO_HC_YIELD, from hv_exit. */
+void hv_slice_yield(struct hv_guest *g);
 
 /* The frame f of g is leaving it: if it holds g's pending set, the
  * doorbell is off. Pool lock held. */
@@ -288,6 +372,8 @@ enum hv_next {
 			    g->blocked is 0 (hv_plat_wake, or hv_guest_deadline
 			    after hv_plat_deadline), then resume it with rax =
 			    g->wake_rax */
+	HV_NEXT_YIELD,   /* g gives up the CPU (EXO_HC_YIELD): let the other
+			    guests run, then resume it with *rax */
 };
 
 /* Account exit e of g, run it (a hypercall) or end g with a one-line report
@@ -448,8 +534,16 @@ void hv_plat_wake(struct hv_guest *g);
 
 /* Call hv_guest_deadline(g) in g's context once ns nanoseconds from now
  * have passed, whether g runs or waits; a later call replaces the
- * deadline, ns 0 cancels it. Called in g's context. */
+ * deadline, ns 0 cancels it. From any thread, pool lock held. */
 void hv_plat_deadline(struct hv_guest *g, uint64_t ns);
+
+/* Nanoseconds on a clock that only goes forward (the deadlines' clock). */
+uint64_t hv_plat_now_ns(void);
+
+/* Raise exception vector (< 32, no error code) in g before it runs its
+ * next instruction, whatever its interrupt flag (EXO_VEC_ABORT). Called
+ * in g's context (it is not in guest mode). */
+void hv_plat_exception(struct hv_guest *g, uint32_t vector);
 
 /* Write len bytes of guest console output (already copied out of the guest). */
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len);

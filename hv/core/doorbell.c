@@ -9,8 +9,8 @@
  * as Aegis ties an event to a capability. WAIT is a guest's way to give up
  * the CPU until something happens: the platform holds its vCPU
  * (HV_NEXT_BLOCKED) until a ring (hv_plat_wake) or the timeout
- * (hv_plat_deadline, then hv_guest_deadline). All state here is under the
- * pool lock.
+ * (wait_until, through revoke.c's timers and hv_guest_deadline). All
+ * state here is under the pool lock.
  */
 #include "core.h"
 
@@ -54,9 +54,10 @@ static int64_t ring(struct hv_guest *g, const struct exo_hc_doorbell *a)
 	} else {
 		uint64_t *word = (uint64_t *)(p->host + t->db_pending_gpa) + g->id / 64;
 		__atomic_fetch_or(word, 1ull << (g->id % 64), __ATOMIC_SEQ_CST);
-		if (t->blocked) {
+		if (t->blocked && !t->alloc_waiting) {
 			t->blocked = 0;
 			t->wake_rax = 1;
+			t->wait_until = 0;
 			hv_plat_wake(t);
 		} else {
 			t->db_rung = 1;
@@ -70,20 +71,18 @@ static int64_t ring(struct hv_guest *g, const struct exo_hc_doorbell *a)
 static int64_t wait(struct hv_guest *g, const struct exo_hc_doorbell *a)
 {
 	int64_t rc = 0;
-	int block = 0;
 	hv_plat_lock(g->pool);
 	if (g->db_rung) {
 		g->db_rung = 0;
 		rc = 1;
 	} else if (a->timeout_ns) {
-		g->blocked = g->wait_began = block = 1;
+		g->blocked = g->wait_began = 1;
 		g->wake_rax = 0;
+		uint64_t now = hv_plat_now_ns();
+		g->wait_until = a->timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + a->timeout_ns;
+		hv_timers_arm(g);
 	}
 	hv_plat_unlock(g->pool);
-	/* A ring may already have woken g: the deadline then finds nothing
-	 * to do, and the next WAIT replaces it. */
-	if (block)
-		hv_plat_deadline(g, a->timeout_ns);
 	return rc;
 }
 
@@ -100,16 +99,6 @@ int64_t hv_doorbell(struct hv_guest *g, const struct exo_hc_doorbell *a)
 		return wait(g, a);
 	}
 	return -EXO_EINVAL;
-}
-
-void hv_guest_deadline(struct hv_guest *g)
-{
-	hv_plat_lock(g->pool);
-	if (g->blocked) {
-		g->blocked = 0;
-		g->wake_rax = 0;
-	}
-	hv_plat_unlock(g->pool);
 }
 
 void hv_doorbell_frame_gone(struct hv_guest *g, uint64_t f)

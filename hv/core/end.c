@@ -58,6 +58,8 @@ const char *hv_hypercall_name(uint32_t nr)
 		[EXO_HC_GRANT] = "grant",
 		[EXO_HC_LOOKUP] = "lookup",
 		[EXO_HC_DOORBELL] = "doorbell",
+		[EXO_HC_UPCALL] = "upcall",
+		[EXO_HC_YIELD] = "yield",
 	};
 	return nr < EXO_HC_COUNT ? names[nr] : "unknown";
 }

@@ -35,6 +35,8 @@ static enum hv_next io(struct hv_guest *g, const struct hv_exit *e, uint64_t *ra
 	    e->port < EXO_HC_PORT + EXO_HC_PORT_SPAN) {
 		g->stats.exits[HV_EXIT_HYPERCALL]++;
 		*rax = (uint64_t)hv_hypercall(g, e->port - EXO_HC_PORT, e->value);
+		if (e->port == EXO_HC_PORT + EXO_HC_YIELD)
+			return HV_NEXT_YIELD;
 		if (g->end != HV_RUNNING)
 			return HV_NEXT_ENDED;
 		if (g->wait_began) {
@@ -80,6 +82,11 @@ static enum hv_next gpa(struct hv_guest *g, const struct hv_exit *e)
 		hv_plat_unlock(p);
 		hv_report(g, "guest wrote GPA 0x%lx (frame %lu), which %s granted it read-only, "
 			  "at RIP 0x%lx", a, f, who, e->rip);
+		return end(g, HV_END_UNOWNED);
+	}
+	if (f < p->nframes && (g->repossessed_bitmap[f / 8] >> (f % 8) & 1)) {
+		hv_report(g, "guest %s GPA 0x%lx (frame %lu), which hv took back by abort, "
+			  "at RIP 0x%lx", e->write ? "wrote" : "read", a, f, e->rip);
 		return end(g, HV_END_UNOWNED);
 	}
 	hv_report(g, "guest %s GPA 0x%lx (frame %lu), which it does not own, at RIP 0x%lx",

@@ -24,15 +24,26 @@ uint32_t hv_frame_owner(const struct hv_pool *pool, uint64_t f)
 	return pool->owner[f];
 }
 
+static void set_bit(uint8_t *bm, uint64_t f, int on)
+{
+	if (!bm)
+		return;
+	if (on)
+		bm[f / 8] |= (uint8_t)(1u << (f % 8));
+	else
+		bm[f / 8] &= (uint8_t)~(1u << (f % 8));
+}
+
+/* A frame the guest owns again is no longer one it lost; one it gives up
+ * is no longer pinned. */
 static void mark(struct hv_guest *g, uint64_t f, uint32_t owner)
 {
 	g->pool->owner[f] = owner;
-	if (g->bitmap) {
-		if (owner)
-			g->bitmap[f / 8] |= (uint8_t)(1u << (f % 8));
-		else
-			g->bitmap[f / 8] &= (uint8_t)~(1u << (f % 8));
-	}
+	set_bit(g->bitmap, f, owner != HV_FRAME_FREE);
+	if (owner)
+		set_bit(g->repossessed_bitmap, f, 0);
+	else
+		set_bit(g->pinned_bitmap, f, 0);
 }
 
 /* Debug checks: the table, the guest's count, its bitmap and the pool's
@@ -97,9 +108,12 @@ static int bind_runs(struct hv_guest *g, uint64_t n, const uint64_t *f)
 	return 0;
 }
 
+/* Frames waiting guests are owed (revoke.c) are not for anyone else. */
 static int within_cap(const struct hv_guest *g, uint64_t n)
 {
-	return n <= g->pool->nfree && n <= g->cap_frames - g->owned;
+	const struct hv_pool *p = g->pool;
+	uint64_t reserved = g->alloc_waiting ? 0 : p->reserved;
+	return n + reserved <= p->nfree && n <= g->cap_frames - g->owned;
 }
 
 /* Hand the (already chosen, all free) frames to g. */
@@ -112,11 +126,13 @@ static int take(struct hv_guest *g, uint64_t n, const uint64_t *f)
 		mark(g, f[i], g->id);
 	g->owned += n;
 	g->pool->nfree -= n;
+	if (g->owned > g->stats.peak_owned)
+		g->stats.peak_owned = g->owned;
 	published(g);
 	return 0;
 }
 
-static int alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
+int hv_frames_alloc_any_locked(struct hv_guest *g, uint64_t n, uint64_t *out)
 {
 	struct hv_pool *p = g->pool;
 	if (!within_cap(g, n))
@@ -139,7 +155,7 @@ static int alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
 int hv_frames_alloc_any(struct hv_guest *g, uint64_t n, uint64_t *out)
 {
 	hv_plat_lock(g->pool);
-	int rc = alloc_any(g, n, out);
+	int rc = hv_frames_alloc_any_locked(g, n, out);
 	hv_plat_unlock(g->pool);
 	return rc;
 }
@@ -160,6 +176,8 @@ static int alloc_contig(struct hv_guest *g, uint64_t n, uint64_t *first)
 			for (uint64_t i = start; i <= f; i++)
 				mark(g, i, g->id);
 			g->owned += n;
+			if (g->owned > g->stats.peak_owned)
+				g->stats.peak_owned = g->owned;
 			p->nfree -= n;
 			published(g);
 			*first = start;
@@ -223,7 +241,7 @@ int hv_frames_alloc_named(struct hv_guest *g, uint64_t n, const uint64_t *want,
 
 /* Frames [first, first+n) of g leave it, in the order the top of this
  * file gives. */
-static void give_back(struct hv_guest *g, uint64_t first, uint64_t n)
+void hv_frames_give_back(struct hv_guest *g, uint64_t first, uint64_t n)
 {
 	struct hv_pool *p = g->pool;
 	hv_grants_drop_frames(p, first, n);
@@ -248,9 +266,10 @@ int hv_frames_release(struct hv_guest *g, uint64_t n, const uint64_t *frames,
 	if (rc == 0) {
 		for (uint64_t i = 0, j; i < n; i = j) {
 			j = hv_run_end(frames, i, n);
-			give_back(g, frames[i], j - i);
+			hv_frames_give_back(g, frames[i], j - i);
 		}
 		published(g);
+		hv_revoke_released(g, n);
 	}
 	hv_plat_unlock(p);
 	return rc;
@@ -271,8 +290,9 @@ void hv_guest_release_all(struct hv_guest *g)
 		uint64_t start = f;
 		while (f < p->nframes && p->owner[f] == g->id)
 			f++;
-		give_back(g, start, f - start);
+		hv_frames_give_back(g, start, f - start);
 	}
 	published(g);
+	hv_revoke_released(g, 0);
 	hv_plat_unlock(p);
 }

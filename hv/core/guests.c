@@ -20,7 +20,7 @@ static uint64_t bitmap_bytes(uint64_t nframes)
 
 uint64_t hv_exo_area_bytes(uint64_t nframes)
 {
-	return EXO_PAGE_SIZE + 3 * bitmap_bytes(nframes);
+	return EXO_PAGE_SIZE + 5 * bitmap_bytes(nframes);
 }
 
 void hv_pool_init(struct hv_pool *pool, uint64_t nframes, uint32_t *owner,
@@ -94,6 +94,8 @@ int hv_guest_add(struct hv_guest *g, struct hv_pool *pool, const char *name,
 	g->bitmap = exo_area + EXO_PAGE_SIZE;
 	g->grant_bitmap = g->bitmap + bm;
 	g->grant_rw_bitmap = g->grant_bitmap + bm;
+	g->repossessed_bitmap = g->grant_rw_bitmap + bm;
+	g->pinned_bitmap = g->repossessed_bitmap + bm;
 	g->exo_gpa = exo_gpa;
 
 	hv_plat_lock(pool);
@@ -126,6 +128,8 @@ void hv_guest_remove(struct hv_guest *g)
 	hv_plat_lock(p);
 	if (g->end == HV_RUNNING)
 		g->end = HV_END_PROTOCOL; /* nobody may find it from here on */
+	if (g->alloc_waiting)
+		hv_plat_panic("a guest left while its allocation waited");
 	hv_grants_drop_to(g);
 	hv_plat_unlock(p);
 	/* Ended, so no guest can grant to it any more: its frames go (and
@@ -155,6 +159,8 @@ const char *hv_pool_check(const struct hv_pool *p)
 	}
 	if (p->grants_used)
 		return "grants are still recorded after every guest ended";
+	if (p->nwaiters || p->reserved || p->owed)
+		return "frames are still owed or reserved after every guest ended";
 	uint32_t free = 0;
 	for (uint32_t i = p->grant_free; i && free < p->grants_max; i = p->grant[i].next)
 		free++;

@@ -80,16 +80,24 @@ static int64_t hc_frames(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 		return -EXO_E2BIG;
 	uint64_t bytes = (uint64_t)a.count * sizeof vec[0];
 	int alloc = nr == EXO_HC_FRAME_ALLOC;
-	if (alloc ? a.flags > EXO_FA_NAMED : a.flags != 0)
+	if (alloc ? a.flags & ~(EXO_FA_NAMED | EXO_FA_NOWAIT) ||
+			    a.flags == (EXO_FA_NAMED | EXO_FA_NOWAIT)
+		  : a.flags != 0)
 		return -EXO_EINVAL;
 	int rc;
 	a.bad_index = a.count;
-	if (alloc && a.flags == EXO_FA_ANY) {
+	if (alloc && !(a.flags & EXO_FA_NAMED)) {
 		/* The vector must be writable guest memory before anything
-		 * moves; allocating only adds frames, so it stays writable. */
-		if (hv_check_gpa(g, a.vec_gpa, bytes) < 0)
+		 * moves; allocating only adds frames, so it stays writable,
+		 * also while the call waits for revoked frames (then the
+		 * frames, the vector and the block are written when they come). */
+		if (hv_check_gpa(g, a.vec_gpa, bytes) < 0 ||
+		    hv_check_gpa(g, block_gpa, sizeof a) < 0)
 			return -EXO_EFAULT;
-		rc = hv_frames_alloc_any(g, a.count, vec);
+		rc = hv_alloc_or_wait(g, a.count, vec, a.flags & EXO_FA_NOWAIT, a.vec_gpa,
+				      block_gpa);
+		if (rc == 0 && g->wait_began)
+			return 0; /* it waits: the platform resumes it with wake_rax */
 		if (rc == 0)
 			hv_copy_to_guest(g, a.vec_gpa, vec, bytes);
 	} else if (hv_copy_from_guest(g, vec, a.vec_gpa, bytes) < 0) {
@@ -164,6 +172,14 @@ static int64_t hc_lookup(struct hv_guest *g, uint64_t block_gpa)
 	return hv_copy_to_guest(g, block_gpa, &a, sizeof a);
 }
 
+static int64_t hc_upcall(struct hv_guest *g, uint64_t block_gpa)
+{
+	struct exo_hc_upcall a;
+	if (hv_copy_from_guest(g, &a, block_gpa, sizeof a) < 0)
+		return -EXO_EFAULT;
+	return hv_upcall_setup(g, &a);
+}
+
 static int64_t hc_doorbell(struct hv_guest *g, uint64_t block_gpa)
 {
 	struct exo_hc_doorbell a;
@@ -199,6 +215,11 @@ int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 		return hc_lookup(g, block_gpa);
 	case EXO_HC_DOORBELL:
 		return hc_doorbell(g, block_gpa);
+	case EXO_HC_UPCALL:
+		return hc_upcall(g, block_gpa);
+	case EXO_HC_YIELD: /* the platform gives the CPU away (HV_NEXT_YIELD) */
+		hv_slice_yield(g);
+		return 0;
 	default:
 		return -EXO_ENOSYS;
 	}

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define EXO_ABI_VERSION 3u
+#define EXO_ABI_VERSION 4u
 
 #define EXO_PAGE_SIZE 4096u
 #define EXO_PAGE_SHIFT 12u
@@ -38,7 +38,9 @@
 #define EXO_HC_GRANT 9u         /* struct exo_hc_grant: share frames with a guest */
 #define EXO_HC_LOOKUP 10u       /* struct exo_hc_lookup: a guest's id by name */
 #define EXO_HC_DOORBELL 11u     /* struct exo_hc_doorbell: set up, ring, wait */
-#define EXO_HC_COUNT 12u        /* calls defined; ports above are EXO_ENOSYS */
+#define EXO_HC_UPCALL 12u       /* struct exo_hc_upcall: where hv's requests arrive */
+#define EXO_HC_YIELD 13u        /* no block (eax ignored): give up the CPU */
+#define EXO_HC_COUNT 14u        /* calls defined; ports above are EXO_ENOSYS */
 #define EXO_HC_PORT_SPAN 16u    /* ports EXO_HC_PORT .. +15 belong to hv */
 
 /* Status codes returned in rax (negated). */
@@ -52,6 +54,7 @@
 #define EXO_ENOSYS 7  /* unknown call number */
 #define EXO_E2BIG 8   /* a length or count over its limit */
 #define EXO_ENOENT 9  /* no such guest: unknown name or id, or it has ended */
+#define EXO_EAGAIN 10 /* the pool is short now; frames are being revoked */
 
 /* Limits on one call. */
 #define EXO_CONSOLE_MAX 4096u       /* bytes per console write */
@@ -199,9 +202,18 @@ struct exo_hc_forward {
  * frames hv chose; with EXO_FA_NAMED the vector names the frames wanted.
  * Calls are all or nothing: on failure nothing changed and bad_index is
  * the index of the first offending entry (or count if none is to blame).
+ *
+ * Memory pressure: when an EXO_FA_ANY allocation within the caller's cap
+ * finds too few free frames, hv revokes frames from guests that own more
+ * than their fair share (see the revocation protocol below) and the call
+ * waits until they are free, then succeeds; with EXO_FA_NOWAIT it returns
+ * -EXO_EAGAIN at once instead (the revocation still goes ahead: ask again
+ * later). -EXO_ENOMEM when the caller is at its own fair share, or nobody
+ * can be asked, or the frames did not come in time.
  */
 #define EXO_FA_ANY 0u
 #define EXO_FA_NAMED 1u
+#define EXO_FA_NOWAIT 2u /* flag, with EXO_FA_ANY */
 struct exo_hc_frames {
 	uint64_t vec_gpa;
 	uint32_t count;
@@ -293,6 +305,48 @@ struct exo_hc_doorbell {
 	uint64_t timeout_ns;  /* WAIT */
 };
 
+/*
+ * Revocation (the Exokernel's visible revocation and abort protocol).
+ *
+ * hv asks a guest for frames by writing revoke_frames (how many),
+ * revoke_deadline_ns (how long it has) and a new revoke_seq into its exo
+ * page and raising its revocation upcall: the vector it named with
+ * EXO_HC_UPCALL, an external interrupt delivered when it runs with
+ * interrupts enabled. The guest chooses which frames to give (its
+ * policy), unmaps them, saves what it must, and releases them with
+ * EXO_HC_FRAME_RELEASE; every frame it releases while a request is open
+ * counts against it, and revoke_frames goes down to 0.
+ *
+ * Abort: when the deadline passes with frames still owed, hv takes them
+ * itself: the guest's highest-numbered frames that are not pinned (the
+ * pinned bitmap: what hv loaded at boot, the image and its first page
+ * tables, which hv never takes), revoking their grants, unbinding and
+ * zeroing them. Each is set in the guest's repossession bitmap (cleared
+ * when the frame is the guest's again) and counted in frames_repossessed,
+ * and hv raises exception EXO_VEC_ABORT (the CPU's #VE number, which
+ * nothing else raises in an exo guest) before the guest runs another
+ * instruction, whatever its interrupt flag: its handler must drop its
+ * mappings of the frames the bitmap names. A later touch of one ends the
+ * guest as a touch of any frame it does not own.
+ *
+ * EXO_HC_UPCALL: revoke_vector 32..255 takes revocation requests there; 0
+ * takes none (requests are still written and still end in an abort).
+ *
+ * CPU time is revoked the same visible way. hv accounts each guest's CPU
+ * time in slices of slice_ns (the exo page); when one ends, a guest with a
+ * slice_vector gets that upcall and slice_grace_ns to save what it must
+ * and call EXO_HC_YIELD; if it has not by then, or has no vector, hv takes
+ * the CPU anyway (preemption) and gives it to the other guests. A guest
+ * that never yields still gets only its share. EXO_HC_YIELD may also be
+ * called at any time, to let others run; it returns 0 when the guest runs
+ * again. slices counts the slices the guest has used.
+ */
+#define EXO_VEC_ABORT 20u
+struct exo_hc_upcall {
+	uint32_t revoke_vector;
+	uint32_t slice_vector;
+};
+
 /* EXO_HC_INFO: out-fields only. */
 struct exo_hc_info {
 	uint64_t pool_frames;
@@ -342,12 +396,12 @@ struct exo_hc_fault {
 
 /*
  * The exo page: hv's read-only page in every guest, at GPA exo_page_gpa
- * (just past the pool). Three bitmaps of pool_frames bits follow it, each
+ * (just past the pool). Five bitmaps of pool_frames bits follow it, each
  * rounded up to whole pages: the ownership bitmap (bit n set when this
- * guest owns frame n), the grant bitmap (frame n is granted to it) and
- * the read-write grant bitmap. hv updates them on every allocation,
- * release, grant and revocation; a guest write to any of them ends the
- * guest.
+ * guest owns frame n), the grant bitmap (frame n is granted to it), the
+ * read-write grant bitmap, the repossession bitmap and the pinned bitmap
+ * (see Revocation). hv updates them on every allocation, release, grant,
+ * revocation and abort; a guest write to any of them ends the guest.
  */
 #define EXO_PAGE_MAGIC 0x65786f7061676531ull /* "exopage1" */
 #define EXO_ARGS_BYTES 3840u
@@ -376,6 +430,15 @@ struct exo_page {
 	uint64_t grant_bitmap_gpa; /* pool_frames bits: granted to this guest */
 	uint64_t grant_rw_bitmap_gpa; /* pool_frames bits: granted read-write */
 	char name[EXO_NAME_MAX];   /* this guest's name, NUL-padded */
+	uint64_t revoke_seq;         /* bumped by each new request */
+	uint64_t revoke_frames;      /* frames hv asks back now; 0: none */
+	uint64_t revoke_deadline_ns; /* the time the request gives */
+	uint64_t frames_repossessed; /* taken by abort, all told */
+	uint64_t repossessed_bitmap_gpa; /* pool_frames bits: taken by abort */
+	uint64_t pinned_bitmap_gpa;  /* pool_frames bits: never taken by abort */
+	uint64_t slice_ns;           /* the platform's CPU slice */
+	uint64_t slice_grace_ns;     /* time to yield after the slice-end upcall */
+	uint64_t slices;             /* slices this guest has used */
 	char args[EXO_ARGS_BYTES]; /* argc argv strings then envc environment
 				      strings, each NUL-terminated */
 };

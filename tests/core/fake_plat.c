@@ -219,6 +219,20 @@ void hv_plat_wake(struct hv_guest *g)
 	((struct fake_guest *)g->plat)->wakes++;
 }
 
+uint64_t fake_now_ns = 1000000000ull;
+
+uint64_t hv_plat_now_ns(void)
+{
+	return fake_now_ns;
+}
+
+void hv_plat_exception(struct hv_guest *g, uint32_t vector)
+{
+	struct fake_guest *fg = g->plat;
+	fg->exceptions++;
+	fg->exception_vector = vector;
+}
+
 void hv_plat_deadline(struct hv_guest *g, uint64_t ns)
 {
 	struct fake_guest *fg = g->plat;

@@ -48,7 +48,8 @@ struct fake_guest {
 	unsigned fail_bind_in;     /* the n-th bind from now fails; 0: never */
 	unsigned failed_binds;
 	unsigned misuse;           /* binds that change nothing, unbinds of unbound */
-	unsigned injects, kicks, wakes, deadlines;
+	unsigned injects, kicks, wakes, deadlines, exceptions;
+	uint32_t exception_vector; /* the last hv_plat_exception */
 	uint32_t inject_vector;    /* the last hv_plat_inject */
 	uint64_t deadline_ns;      /* the last hv_plat_deadline */
 	unsigned console_calls;
@@ -63,6 +64,9 @@ struct fake_guest {
 	uint64_t fwd_scribble_gpa;            /* if set, the guest's bytes here
 						 change while the call runs */
 };
+
+/* hv_plat_now_ns's clock: tests move it. */
+extern uint64_t fake_now_ns;
 
 /* A zeroed pool of nframes frames; aborts if memory runs out. */
 struct fake_pool *fake_pool_create(uint64_t nframes);

@@ -187,6 +187,10 @@ Test(doorbell, wait_times_out_through_the_deadline)
 	cr_assert_eq(setup_db(b, 0x40), 0);
 	cr_assert_eq(call(b, (struct exo_hc_doorbell){ .op = EXO_DB_WAIT, .timeout_ns = 1000 }, &rax),
 		     HV_NEXT_BLOCKED);
+	cr_assert_eq(b->deadline_ns, 1000);
+	hv_guest_deadline(&b->g);
+	cr_assert(b->g.blocked, "a deadline that comes early does nothing");
+	fake_now_ns += 1000;
 	hv_guest_deadline(&b->g);
 	cr_assert_not(b->g.blocked);
 	cr_assert_eq(b->g.wake_rax, 0);

@@ -327,7 +327,9 @@ Test(hypercall, frame_count_over_the_maximum_is_too_big)
 Test(hypercall, frame_bad_flags_are_invalid)
 {
 	struct exo_hc_frames after;
-	cr_assert_eq(frames_call(EXO_HC_FRAME_ALLOC, VEC, 1, EXO_FA_NAMED + 1, &after), -EXO_EINVAL);
+	cr_assert_eq(frames_call(EXO_HC_FRAME_ALLOC, VEC, 1, 4, &after), -EXO_EINVAL);
+	cr_assert_eq(frames_call(EXO_HC_FRAME_ALLOC, VEC, 1, EXO_FA_NAMED | EXO_FA_NOWAIT, &after),
+		     -EXO_EINVAL, "NOWAIT is for ANY");
 	cr_assert_eq(frames_call(EXO_HC_FRAME_ALLOC, VEC, 1, UINT32_MAX, &after), -EXO_EINVAL);
 	put_vec((uint64_t[]){ 0 }, 1);
 	cr_assert_eq(frames_call(EXO_HC_FRAME_RELEASE, VEC, 1, EXO_FA_NAMED, &after), -EXO_EINVAL);
