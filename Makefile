@@ -185,12 +185,14 @@ $(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/core -o $@ $< tests/core/fake_plat.c $(CORE_SRC) -lcriterion
 
-# hv/kvm's command line and host files, without KVM: what they need of
-# hv/core is its parsing.
+# hv/kvm's command line and host files, and its exception injection on a
+# bare vCPU (test_exception needs /dev/kvm): what they need of hv/core is
+# its parsing.
 $(B)/tests/kvm/%: tests/kvm/%.c $(KVM_SRC) $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/files.c hv/kvm/paths.c \
-		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/core/parse.c -lcriterion
+		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/kvm/exception.c hv/core/parse.c \
+		-lcriterion
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)
@@ -335,9 +337,13 @@ $(B)/metal/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(METAL_CFLAGS) -c -o $@ $<
 
+# libgcc for the compiler's own helpers (hv/core divides 128-bit numbers:
+# __udivti3), integer code only, which hv/metal may run without touching a
+# guest's x87/SSE state.
 $(B)/metal/exo-metal: $(METAL_OBJ) hv/metal/metal.ld
 	$(CC) -nostdlib -static -no-pie -Wl,-T,hv/metal/metal.ld -Wl,-z,max-page-size=4096 \
-		-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -o $@ $(METAL_OBJ)
+		-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -o $@ $(METAL_OBJ) \
+		-lgcc
 
 # Compute-only Linux programs for hv/metal (tests/metal/progs/): plain C,
 # static musl, run natively and, under posix-shim, on metal.

@@ -14,8 +14,14 @@
 #define MSR_LSTAR 0xc0000082u
 #define MSR_SFMASK 0xc0000084u
 #define EFER_SCE 1ull
-/* TF, IF, DF, IOPL, NT, AC: cleared on entry, as Linux does. */
+/* TF, IF, DF, IOPL, NT, AC: cleared on entry, as Linux does. Where the
+ * program runs in ring 3 IF stays: a host that applies SFMASK to a
+ * `syscall` that stays in ring 3 would leave the program with interrupts
+ * off, which ring 3 cannot undo, and libos/vm's revocation upcall would
+ * never reach it (hv would abort it instead). The shim masks interrupts
+ * in software around its own work (exo_mask). */
 #define SFMASK 0x47700ull
+#define SFMASK_RING3 0x47500ull
 
 uint64_t shim_pid;
 
@@ -34,6 +40,9 @@ static void wrmsr(uint32_t msr, uint64_t v)
 void shim_exit(int code, int signal)
 {
 	static struct exo_hc_exit_process a;
+	exo_exit_hook h = exo_on_exit(0); /* libos/vm's --stats line, as exo_exit runs it */
+	if (h)
+		h();
 	a = (struct exo_hc_exit_process){ .code = (uint32_t)code & 0xff, .signal = (uint32_t)signal };
 	exo_hypercall(EXO_HC_EXIT_PROCESS, &a);
 	for (;;) /* hv does not resume a guest that exited */
@@ -53,15 +62,20 @@ int main(int argc, char **argv)
 	/* sysretq: CS = 0x18 + 16, SS = 0x18 + 8 (guestlib's user selectors) */
 	wrmsr(MSR_STAR, (uint64_t)EXO_SEL_KCODE << 32 | (uint64_t)(EXO_SEL_UDATA - 8 - 3) << 48);
 	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)shim_syscall_entry);
-	wrmsr(MSR_SFMASK, SFMASK);
+	/* vm_init returns in the ring the program will run in: from ring 3
+	 * no MSR can be written, so ring 3's mask goes in first and ring 0
+	 * puts its own after. */
+	wrmsr(MSR_SFMASK, SFMASK_RING3);
 	shim_trap_init();
 	if (vm_init(p->ring_request) < 0) {
 		exo_notice("posix-shim: libos/vm refused to start");
 		return 1;
 	}
 	shim_ring3 = vm_ring() == VM_RING_3;
-	if (!shim_ring3)
+	if (!shim_ring3) {
+		wrmsr(MSR_SFMASK, SFMASK);
 		shim_trap_ring0();
+	}
 	if (shim_mem_init() < 0) {
 		exo_notice("posix-shim: cannot claim the lower half for the program");
 		return 1;

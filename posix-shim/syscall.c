@@ -67,11 +67,15 @@ static void unsupported(uint64_t nr)
 		exo_notice("posix-shim: unknown system call %lu: -ENOSYS", (unsigned long)nr);
 }
 
+/* Masked (exo_mask): a call holds GPAs it got from libos/vm across other
+ * vm calls, which a revocation upcall must not change under it; an
+ * upcall that arrives meanwhile runs at the unmask. */
 void shim_syscall(struct exo_trap_frame *f)
 {
 	uint64_t nr = f->rax;
 	struct shim_call c = { { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 }, f };
 	int64_t ret;
+	exo_mask();
 	if (nr < sizeof calls / sizeof calls[0] && calls[nr]) {
 		ret = calls[nr](&c);
 	} else if (!shim_exocall(nr, &c, &ret)) { /* exo's own calls: exocall.c */
@@ -83,5 +87,6 @@ void shim_syscall(struct exo_trap_frame *f)
 		f->rcx = f->rip; /* what `syscall` leaves in them, as Linux does */
 		f->r11 = f->rflags;
 	}
+	exo_unmask();
 	shim_signal_check(f);
 }

@@ -78,7 +78,9 @@ static int program_trap(struct exo_trap_frame *f)
 /* Ring 3, on the shim stack: the frame trap.c handed up. */
 void shim_trap_upcall(void)
 {
+	exo_mask(); /* as shim_syscall: vm calls with GPAs held */
 	signal_for(&shim_upcall_frame);
+	exo_unmask();
 	shim_signal_check(&shim_upcall_frame);
 }
 

@@ -52,15 +52,27 @@ extern struct gate exo_idt[EXO_VECTORS]; /* guest.ld: exception gates filled */
 #define idt exo_idt
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 static uint8_t ist_stack[16384] __attribute__((aligned(16)));
+/* EXO_VEC_ABORT can arrive inside any handler, those on ist_stack
+ * included, and the upcalls inside ist_stack's: each has its own. */
+static uint8_t abort_stack[8192] __attribute__((aligned(16)));
+static uint8_t upcall_stack[8192] __attribute__((aligned(16)));
+/* TSS IST slots, as a gate's ist field names them (1-based). */
+#define IST_DF 1
+#define IST_SHARED 2
+#define IST_ABORT 3
+#define IST_UPCALL 4
 uint8_t exo_kernel_stack[16384] __attribute__((aligned(16)));
 
 extern const uint64_t exo_vectors[EXO_VECTORS];
 
+/* A gate keeps the stack it was given (exo_idt_ist, exo_idt_upcall)
+ * when its entry changes. */
 static void set_gate(unsigned v, uint64_t off)
 {
+	uint8_t ist = idt[v].ist;
 	idt[v] = (struct gate){
 		.off_lo = (uint16_t)off, .selector = EXO_SEL_KCODE,
-		.ist = v == 8 ? 1 : 0, /* #DF gets a stack of its own */
+		.ist = v == 8 ? IST_DF : ist, /* #DF gets a stack of its own */
 		.type = 0x8e,          /* present, DPL 0, interrupt gate */
 		.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
 	};
@@ -80,8 +92,14 @@ void exo_idt_need(unsigned vector)
 
 void exo_idt_ist(unsigned vector, int on)
 {
-	if (vector < EXO_VECTORS && vector != 8)
-		idt[vector].ist = on ? 2 : 0;
+	if (vector < EXO_VECTORS && vector != 8 && vector != EXO_VEC_ABORT)
+		idt[vector].ist = on ? IST_SHARED : 0;
+}
+
+void exo_idt_upcall(unsigned vector)
+{
+	if (vector >= 32 && vector < EXO_VECTORS)
+		idt[vector].ist = IST_UPCALL;
 }
 
 void exo_cpu_init(void)
@@ -90,6 +108,9 @@ void exo_cpu_init(void)
 	tss.rsp[0] = (uint64_t)(uintptr_t)(exo_kernel_stack + sizeof exo_kernel_stack);
 	tss.ist[0] = (uint64_t)(uintptr_t)(df_stack + sizeof df_stack);
 	tss.ist[1] = (uint64_t)(uintptr_t)(ist_stack + sizeof ist_stack);
+	tss.ist[2] = (uint64_t)(uintptr_t)(abort_stack + sizeof abort_stack);
+	tss.ist[3] = (uint64_t)(uintptr_t)(upcall_stack + sizeof upcall_stack);
+	idt[EXO_VEC_ABORT].ist = IST_ABORT; /* the linker laid the gate out */
 	tss.iomap_base = sizeof tss;
 	gdt[6] = (sizeof tss - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 (((base >> 24) & 0xff) << 56);

@@ -43,8 +43,11 @@ static int doorbell_trap(struct exo_trap_frame *f)
 static int64_t doorbell(const struct exo_hc_doorbell *args)
 {
 	static struct exo_hc_doorbell a;
+	exo_mask();
 	a = *args;
-	return exo_hypercall(EXO_HC_DOORBELL, &a);
+	int64_t rc = exo_hypercall(EXO_HC_DOORBELL, &a);
+	exo_unmask();
+	return rc;
 }
 
 int64_t exo_doorbell_setup(unsigned vector, exo_doorbell_handler h)

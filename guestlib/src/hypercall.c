@@ -4,9 +4,9 @@
  * A call is one `out` to EXO_HC_PORT + nr with the block's GPA in eax; the
  * status comes back in rax. The stubs' blocks are static, in the image,
  * so that a call made on any stack (a library OS's handler may run on an
- * application stack in the lower half) gives hv a contiguous block. One
- * vCPU per guest: a handler that interrupts a stub does so before or
- * after its `out`, never while hv reads the block.
+ * application stack in the lower half) gives hv a contiguous block. Each
+ * stub masks interrupts (exo_mask, mask.c) from filling its block to
+ * reading it back, so no interrupt handler runs in between and reuses it.
  */
 #include "exo/exo.h"
 
@@ -37,21 +37,37 @@ int64_t exo_console_write(const char *buf, size_t len)
 {
 	static struct exo_hc_console a;
 	int64_t rc = 0;
+	exo_mask();
 	while (len) {
 		size_t n = exo_gpa_contiguous(buf) ? len
 						: EXO_PAGE_SIZE - ((uintptr_t)buf & (EXO_PAGE_SIZE - 1));
 		n = n < len ? n : len;
 		a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf), .len = n };
 		if ((rc = exo_hypercall(EXO_HC_CONSOLE, &a)) < 0)
-			return rc;
+			break;
 		buf += n, len -= n;
 	}
+	exo_unmask();
 	return rc;
+}
+
+static exo_exit_hook exit_hook;
+
+exo_exit_hook exo_on_exit(exo_exit_hook fn)
+{
+	exo_exit_hook old = exit_hook;
+	exit_hook = fn;
+	return old;
 }
 
 void exo_exit(int status)
 {
 	static struct exo_hc_exit a;
+	exo_exit_hook hook = exit_hook;
+	exit_hook = 0; /* once, even if the hook itself exits */
+	if (hook)
+		hook();
+	exo_mask(); /* for good: the guest ends */
 	a.status = (uint64_t)(int64_t)status;
 	exo_hypercall(EXO_HC_EXIT, &a);
 	for (;;) /* hv does not resume a guest that exited */
@@ -61,20 +77,34 @@ void exo_exit(int status)
 int64_t exo_frames_alloc(uint64_t *vec, uint32_t n, uint32_t flags, uint64_t *bad_index)
 {
 	static struct exo_hc_frames a;
+	exo_mask();
 	a = (struct exo_hc_frames){ .vec_gpa = exo_gpa(vec), .count = n, .flags = flags };
 	int64_t rc = exo_hypercall(EXO_HC_FRAME_ALLOC, &a);
 	if (bad_index)
 		*bad_index = a.bad_index;
+	exo_unmask();
 	return rc;
 }
 
 int64_t exo_frames_release(const uint64_t *vec, uint32_t n, uint64_t *bad_index)
 {
 	static struct exo_hc_frames a;
+	exo_mask();
 	a = (struct exo_hc_frames){ .vec_gpa = exo_gpa(vec), .count = n };
 	int64_t rc = exo_hypercall(EXO_HC_FRAME_RELEASE, &a);
 	if (bad_index)
 		*bad_index = a.bad_index;
+	exo_unmask();
+	return rc;
+}
+
+int64_t exo_forward(struct exo_fwd *vec, uint32_t n, uint32_t flags)
+{
+	static struct exo_hc_forward a;
+	exo_mask();
+	a = (struct exo_hc_forward){ .vec_gpa = exo_gpa(vec), .count = n, .flags = flags };
+	int64_t rc = exo_hypercall(EXO_HC_FORWARD, &a);
+	exo_unmask();
 	return rc;
 }
 
@@ -91,6 +121,7 @@ const char *exo_strerror(int64_t err)
 		[EXO_EPERM] = "EXO_EPERM", [EXO_EBUSY] = "EXO_EBUSY",
 		[EXO_ENOMEM] = "EXO_ENOMEM", [EXO_ENOSYS] = "EXO_ENOSYS",
 		[EXO_E2BIG] = "EXO_E2BIG", [EXO_ENOENT] = "EXO_ENOENT",
+		[EXO_EAGAIN] = "EXO_EAGAIN",
 	};
 	uint64_t e = err < 0 ? (uint64_t)-err : (uint64_t)err;
 	return e < sizeof names / sizeof names[0] && names[e] ? names[e] : "EXO_E?";

@@ -2,7 +2,8 @@
  * guestlib/src/page.c: the exo page, and what a guest address is to hv.
  *
  * hv's read-only page says who the guest is (id, name), where the image
- * is, and which frames it owns and was granted (three bitmaps); exo_gpa
+ * is, which frames it owns and was granted, which hv took by abort and
+ * which it never takes (five bitmaps); exo_gpa
  * turns a guest address into the guest-physical address hv wants in a
  * hypercall: by subtraction in the image and the direct map, through the
  * page tables anywhere else.
@@ -69,13 +70,22 @@ int exo_granted_rw(uint64_t f)
 	return bit(page->grant_rw_bitmap_gpa, f);
 }
 
+int exo_repossessed(uint64_t f)
+{
+	return bit(page->repossessed_bitmap_gpa, f);
+}
+
+int exo_pinned(uint64_t f)
+{
+	return bit(page->pinned_bitmap_gpa, f);
+}
+
 /* A word at a time: in a pool of 64K frames, 1024 loads rather than 64K
  * bit tests (guest ring 0 may be emulated, ~0.6 us an instruction). The
  * bitmaps are a whole number of pages, so whole words are in them. */
-uint64_t exo_granted_next(uint64_t from, int rw)
+static uint64_t next_set(uint64_t gpa, uint64_t from)
 {
-	const volatile uint64_t *w = (const volatile uint64_t *)(uintptr_t)(
-		EXO_PHYSMAP_BASE + (rw ? page->grant_rw_bitmap_gpa : page->grant_bitmap_gpa));
+	const volatile uint64_t *w = (const volatile uint64_t *)(uintptr_t)(EXO_PHYSMAP_BASE + gpa);
 	uint64_t n = page->pool_frames;
 	for (uint64_t f = from; f < n; f = (f | 63) + 1) {
 		uint64_t bits = w[f / 64] >> (f % 64);
@@ -85,6 +95,16 @@ uint64_t exo_granted_next(uint64_t from, int rw)
 		}
 	}
 	return EXO_FRAME_NONE;
+}
+
+uint64_t exo_granted_next(uint64_t from, int rw)
+{
+	return next_set(rw ? page->grant_rw_bitmap_gpa : page->grant_bitmap_gpa, from);
+}
+
+uint64_t exo_repossessed_next(uint64_t from)
+{
+	return next_set(page->repossessed_bitmap_gpa, from);
 }
 
 uint32_t exo_guest_id(void)

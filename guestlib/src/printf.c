@@ -179,12 +179,15 @@ int exo_notice(const char *fmt, ...)
 	static char buf[EXO_NOTICE_MAX]; /* in the image: see exo_gpa */
 	static struct exo_hc_console a;
 	va_list ap;
+	exo_mask();
 	va_start(ap, fmt);
 	int n = exo_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	a = (struct exo_hc_console){ .buf_gpa = exo_gpa(buf),
 				     .len = n < 0 ? 0 : (uint64_t)n < sizeof buf ? (uint64_t)n : sizeof buf - 1 };
-	return (int)exo_hypercall(EXO_HC_NOTICE, &a);
+	int rc = (int)exo_hypercall(EXO_HC_NOTICE, &a);
+	exo_unmask();
+	return rc;
 }
 
 int exo_puts(const char *s)

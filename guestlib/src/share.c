@@ -4,7 +4,8 @@
  * (EXO_HC_LOOKUP).
  *
  * What this guest was granted it reads from the exo page (page.c); here
- * are the calls. Blocks are static, in the image, as in hypercall.c.
+ * are the calls. Blocks are static, in the image, and masked while in use,
+ * as in hypercall.c.
  */
 #include "exo/exo.h"
 
@@ -12,11 +13,13 @@ int64_t exo_grant(uint32_t grantee, const uint64_t *frames, uint32_t n, uint32_t
 		  uint64_t *bad_index)
 {
 	static struct exo_hc_grant a;
+	exo_mask();
 	a = (struct exo_hc_grant){ .vec_gpa = exo_gpa(frames), .count = n, .op = op,
 				   .grantee = grantee };
 	int64_t rc = exo_hypercall(EXO_HC_GRANT, &a);
 	if (bad_index)
 		*bad_index = a.bad_index;
+	exo_unmask();
 	return rc;
 }
 
@@ -29,10 +32,13 @@ int64_t exo_lookup(const char *name)
 	size_t len = strlen(name);
 	if (len == 0 || len > EXO_NAME_MAX) /* hv's answers to such a length */
 		return len ? -EXO_E2BIG : -EXO_EINVAL;
+	exo_mask();
 	memcpy(buf, name, len);
 	a = (struct exo_hc_lookup){ .name_gpa = exo_gpa(buf), .len = (uint32_t)len };
 	int64_t rc = exo_hypercall(EXO_HC_LOOKUP, &a);
-	return rc < 0 ? rc : (int64_t)a.id;
+	rc = rc < 0 ? rc : (int64_t)a.id;
+	exo_unmask();
+	return rc;
 }
 
 int64_t exo_lookup_wait(const char *name, uint64_t timeout_ns)

@@ -6,7 +6,8 @@
  * CR2, registers), which ends the guest. An interrupt (vectors 32-255, a
  * doorbell's) goes the same way: one nobody handles is a bug in the guest.
  * No exit happens on the way to a handler: that is the point of giving the
- * guest ring 0.
+ * guest ring 0. Interrupts go through mask.c, which holds back those that
+ * arrive while the guest masks them.
  */
 #include "exo/exo.h"
 #include "guestlib.h"
@@ -23,16 +24,25 @@ exo_trap_handler exo_trap_set(unsigned vector, exo_trap_handler h)
 	return old;
 }
 
+int exo_trap_handle(struct exo_trap_frame *f)
+{
+	return f->vector < EXO_VECTORS && handlers[f->vector] && handlers[f->vector](f);
+}
+
 void exo_trap(struct exo_trap_frame *f)
 {
-	if (f->vector < EXO_VECTORS && handlers[f->vector] && handlers[f->vector](f))
+	if (f->vector >= 32 && f->vector < EXO_VECTORS) {
+		exo_interrupt(f);
 		return;
-	exo_trap_report(f, exo_read_cr2());
+	}
+	if (!exo_trap_handle(f))
+		exo_trap_report(f, exo_read_cr2());
 }
 
 void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2)
 {
 	static struct exo_hc_fault r;
+	exo_mask(); /* for good: the guest ends */
 	r = (struct exo_hc_fault){
 		.vector = f->vector, .error_code = f->error_code, .cr2 = cr2,
 		.regs = {

@@ -43,8 +43,10 @@ void hv_timers_arm(struct hv_guest *g)
 	for (int i = 0; i < 4; i++)
 		if (t[i] && (!at || t[i] < at))
 			at = t[i];
-	if (!at)
-		return; /* a stale deadline finds nothing due and does nothing */
+	if (!at) {
+		hv_plat_deadline(g, 0); /* nothing due: no needless exit */
+		return;
+	}
 	uint64_t now = hv_plat_now_ns();
 	hv_plat_deadline(g, at > now ? at - now : 1);
 }
@@ -200,6 +202,7 @@ void hv_revoke_released(struct hv_guest *g, uint64_t n)
 			g->stats.revoke_given += k;
 		if (!g->revoke_owed) {
 			g->revoke_until = 0;
+			hv_timers_arm(g);
 			if (n)
 				g->stats.revoke_in_time++;
 		}

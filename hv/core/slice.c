@@ -43,6 +43,7 @@ void hv_slice_yield(struct hv_guest *g)
 		g->slice_ending = 0;
 		g->yield_until = 0;
 		g->stats.slice_in_time++;
+		hv_timers_arm(g);
 	}
 	hv_plat_unlock(g->pool);
 }

@@ -12,7 +12,8 @@
  * thread per guest and joins them. A vCPU thread runs its guest's exits,
  * hypercalls and forwarded calls; another guest's thread touches it only
  * through hv/core under the pool lock (grants bind frames into its view,
- * doorbells inject and wake) and through hv_plat_kick.
+ * doorbells inject and wake, revocation requests inject and arm its
+ * deadline) and through hv_plat_kick.
  */
 #ifndef HV_KVM_H
 #define HV_KVM_H
@@ -105,8 +106,20 @@ struct kvm_guest {
 	int waiting;              /* in wait_for_wake; under the pool lock */
 	int wake_made;
 	timer_t timer;            /* kicks it at its deadline while it runs */
-	int timer_made;
-	uint64_t deadline_ns;     /* CLOCK_MONOTONIC; 0: none. Its thread only */
+	int timer_made;           /* under the pool lock: others arm it */
+	/* CLOCK_MONOTONIC; 0: none. Set by hv_plat_deadline from any thread
+	 * (pool lock held), read by its own thread with or without it. */
+	_Atomic uint64_t deadline_ns;
+	/* CPU slices (slice.c): a timer on the thread's CPU clock that kicks
+	 * it when its slice is used up, and that clock's reading then. Its
+	 * thread only. */
+	timer_t slice_timer;
+	int slice_timer_made;
+	uint64_t slice_end_cpu_ns;
+	/* hv_plat_exception's vector, raised before the next KVM_RUN
+	 * (exception.c); its thread only. */
+	int exc_due;
+	uint32_t exc_vector;
 	int stats, stepping;      /* --stats; single-stepping its first instruction */
 	uint64_t t0, t_first;     /* --stats: exo's start, the first instruction */
 	int status;               /* hv_end_status once it ended */
@@ -183,6 +196,22 @@ void *kvm_run_guest(void *arg);
  * every vCPU thread inherits. */
 #define KVM_KICK_SIGNAL SIGUSR1
 int kvm_kick_init(void);
+
+/* plat.c: set k's deadline timer for k->deadline_ns. Pool lock held. */
+void kvm_deadline_timer(struct kvm_guest *k);
+
+/* exception.c: raise the exception hv_plat_exception left (k->exc_due)
+ * in the vCPU, to be delivered before the guest's next instruction. Called
+ * by its thread just before KVM_RUN. 0 or -errno (KVM refused). */
+int kvm_exception_raise(struct kvm_guest *k);
+
+/* slice.c: CPU slices. start: in the vCPU thread, before its first
+ * KVM_RUN (0 or -errno); check: after KVM_RUN came back early, ends the
+ * slice if it is used up (hv_slice_end, and the CPU given up when hv/core
+ * preempts); stop: before the thread ends. */
+int kvm_slice_start(struct kvm_guest *k);
+void kvm_slice_check(struct kvm_guest *k);
+void kvm_slice_stop(struct kvm_guest *k);
 
 /* stats.c: --stats for a guest that ended. */
 void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end);

@@ -11,11 +11,13 @@
  * zeros. Failure to unbind or scrub would leave a frame visible or its
  * bytes readable to a guest that must not see them: hv stops.
  *
- * The pool lock is a pthread mutex. Interrupts, kicks, wake-ups and
- * deadlines are carried out by the guest's vCPU thread (run.c); here they
- * are only requested: inject leaves the vector in k->irq and kicks, kick
- * sets immediate_exit and signals the thread, wake signals its condition
- * variable, deadline arms its timer.
+ * The pool lock is a pthread mutex. Interrupts, kicks, wake-ups,
+ * deadlines and exceptions are carried out by the guest's vCPU thread
+ * (run.c, exception.c); here they are only requested: inject leaves the
+ * vector in k->irq and kicks, kick sets immediate_exit and signals the
+ * thread, wake signals its condition variable, deadline arms its timer
+ * (and wakes a waiting vCPU to re-read it). The deadlines' clock is
+ * CLOCK_MONOTONIC.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -85,9 +87,10 @@ void hv_plat_inject(struct hv_guest *g, uint32_t vector)
 	/* One still waiting absorbs this one: doorbells coalesce. */
 	atomic_compare_exchange_strong(&k->irq, &none, vector);
 	/* A vCPU held in its WAIT (k->waiting, stable under the pool lock we
-	 * hold) sees the vector before its next KVM_RUN: kicking it would
-	 * only cost it an empty exit. */
-	if (!k->waiting)
+	 * hold), or whose own thread raises it (a slice-end upcall: it is out
+	 * of KVM_RUN), sees the vector before its next KVM_RUN: kicking it
+	 * would only cost it an empty exit. */
+	if (!k->waiting && !(atomic_load(&k->running) && pthread_equal(k->thread, pthread_self())))
 		hv_plat_kick(g);
 }
 
@@ -111,23 +114,40 @@ void hv_plat_wake(struct hv_guest *g)
 	pthread_cond_signal(&k->wake);
 }
 
+/* Set k's timer for k->deadline_ns (0: disarm). Pool lock held. */
+void kvm_deadline_timer(struct kvm_guest *k)
+{
+	uint64_t at = atomic_load(&k->deadline_ns);
+	struct itimerspec its = { 0 };
+	its.it_value.tv_sec = (time_t)(at / 1000000000u);
+	its.it_value.tv_nsec = (long)(at % 1000000000u);
+	if (k->timer_made)
+		timer_settime(k->timer, TIMER_ABSTIME, &its, NULL);
+}
+
 void hv_plat_deadline(struct hv_guest *g, uint64_t ns)
 {
 	struct kvm_guest *k = g->plat;
-	struct itimerspec its = { 0 };
+	uint64_t at = 0;
 	if (ns) {
-		k->deadline_ns = kvm_now_ns() + ns;
-		if (k->deadline_ns < ns)
-			k->deadline_ns = UINT64_MAX; /* never, in practice */
-		its.it_value.tv_sec = (time_t)(k->deadline_ns / 1000000000u);
-		its.it_value.tv_nsec = (long)(k->deadline_ns % 1000000000u);
-	} else {
-		k->deadline_ns = 0;
+		at = kvm_now_ns() + ns;
+		if (at < ns)
+			at = UINT64_MAX; /* never, in practice */
 	}
-	/* The timer only kicks: run.c compares the clock with deadline_ns,
-	 * and a waiting vCPU has its own timed wait. */
-	if (k->timer_made)
-		timer_settime(k->timer, TIMER_ABSTIME, &its, NULL);
+	/* Any thread may set it (a revocation request arms its victim's),
+	 * always with the pool lock held. The timer only kicks: run.c
+	 * compares the clock with deadline_ns; a vCPU held in a wait
+	 * (k->waiting, stable under the lock) has its own timed wait, which
+	 * the signal makes read the new deadline. */
+	atomic_store(&k->deadline_ns, at);
+	kvm_deadline_timer(k);
+	if (k->waiting)
+		pthread_cond_signal(&k->wake);
+}
+
+uint64_t hv_plat_now_ns(void)
+{
+	return kvm_now_ns();
 }
 
 void hv_plat_console(struct hv_guest *g, const char *buf, uint64_t len)

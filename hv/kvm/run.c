@@ -1,8 +1,9 @@
 /*
  * hv/kvm/run.c: a guest's vCPU thread: KVM_RUN, what KVM says about each
  * exit put in hv/core's words (struct hv_exit), and what the platform does
- * between exits: inject interrupts, hold the vCPU while the guest waits,
- * and keep its deadline.
+ * between exits: raise exceptions and inject interrupts, hold the vCPU
+ * while the guest waits, keep its deadline and its CPU slices, and give
+ * the CPU away when the guest yields or hv preempts it.
  *
  * hv_exit decides what an exit means and reports it; this file decides
  * nothing about the guest. A hypercall's status goes back in rax through
@@ -24,13 +25,22 @@
  * Waiting: when hv_exit says HV_NEXT_BLOCKED the thread sleeps on its
  * condition variable, with the pool lock's mutex (hv_plat_wake is called
  * holding it), until hv/core clears g->blocked or the deadline passes.
- * Deadlines: hv_plat_deadline arms a per-thread timer (SIGEV_THREAD_ID)
- * whose signal is a kick; after a KVM_RUN cut short the thread compares
- * the clock with the deadline.
+ * Deadlines: hv_plat_deadline, from any thread, arms a per-thread timer
+ * (SIGEV_THREAD_ID) whose signal is a kick, and wakes a waiting vCPU so
+ * that it times its wait again; after a KVM_RUN cut short the thread
+ * compares the clock with the deadline. Slices (slice.c) kick the same way
+ * from a timer on the thread's CPU clock.
+ *
+ * Giving the CPU away: EXO_HC_YIELD (HV_NEXT_YIELD), a preemption at a
+ * deadline (the slice-end grace ran out) or at a slice's end (no slice
+ * vector) are a sched_yield(): the thread goes behind the other runnable
+ * threads, then resumes the guest. Exceptions (EXO_VEC_ABORT) are raised
+ * just before KVM_RUN, after the registers (exception.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,10 +110,15 @@ static void interrupted(struct kvm_guest *k)
 	sigaddset(&set, KVM_KICK_SIGNAL);
 	sigtimedwait(&set, NULL, &now); /* a standard signal: one at most pending */
 	k->g.stats.exits[HV_EXIT_INTERRUPTED]++;
-	if (k->deadline_ns && kvm_now_ns() >= k->deadline_ns) {
-		k->deadline_ns = 0;
-		hv_guest_deadline(&k->g);
+	uint64_t d = atomic_load(&k->deadline_ns);
+	if (d && kvm_now_ns() >= d) {
+		/* Cleared only if no other thread set a new one meanwhile;
+		 * hv_guest_deadline re-arms for whatever is left anyway. */
+		atomic_compare_exchange_strong(&k->deadline_ns, &d, 0);
+		if (hv_guest_deadline(&k->g))
+			sched_yield(); /* preempted: its grace ran out */
 	}
+	kvm_slice_check(k);
 }
 
 /* HV_NEXT_BLOCKED: sleep until hv/core clears g->blocked (a ring) or the
@@ -115,11 +130,11 @@ static uint64_t wait_for_wake(struct kvm_guest *k)
 	pthread_mutex_lock(&p->lock);
 	k->waiting = 1;
 	while (g->blocked) {
-		uint64_t d = k->deadline_ns;
+		uint64_t d = atomic_load(&k->deadline_ns);
 		if (d && kvm_now_ns() >= d) {
-			k->deadline_ns = 0;
+			atomic_store(&k->deadline_ns, 0); /* stable: the lock is held */
 			pthread_mutex_unlock(&p->lock);
-			hv_guest_deadline(g); /* takes the lock itself */
+			hv_guest_deadline(g); /* takes the lock; a preemption is moot */
 			pthread_mutex_lock(&p->lock);
 		} else if (d) {
 			struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
@@ -229,7 +244,12 @@ static void run_loop(struct kvm_guest *k)
 
 	for (;;) {
 		uint64_t rax = 0;
-		if ((rc = prepare_irq(k)) < 0) {
+		if ((rc = kvm_exception_raise(k)) < 0) {
+			snprintf(what, sizeof what, "raising exception %u (KVM_SET_VCPU_EVENTS): %s",
+				 k->exc_vector, strerror(-rc));
+			e = (struct hv_exit){ .type = HV_XT_FAILED, .what = what, .code = (uint64_t)-rc,
+					      .rip = k->run->s.regs.regs.rip };
+		} else if ((rc = prepare_irq(k)) < 0) {
 			snprintf(what, sizeof what, "KVM_INTERRUPT: %s", strerror(-rc));
 			e = (struct hv_exit){ .type = HV_XT_FAILED, .what = what, .code = (uint64_t)-rc,
 					      .rip = k->run->s.regs.regs.rip };
@@ -249,6 +269,9 @@ static void run_loop(struct kvm_guest *k)
 		case HV_NEXT_BLOCKED:
 			rax = wait_for_wake(k);
 			break;
+		case HV_NEXT_YIELD:
+			sched_yield(); /* EXO_HC_YIELD: the others first */
+			break;
 		case HV_NEXT_RESUME:
 			break;
 		}
@@ -259,15 +282,31 @@ static void run_loop(struct kvm_guest *k)
 	}
 }
 
-/* The deadline timer: its signal is a kick aimed at this thread. */
+/* The deadline timer: its signal is a kick aimed at this thread. Other
+ * threads may have set a deadline before it existed (a revocation request
+ * to a guest that has not started): it is armed for that at once. */
 static int make_timer(struct kvm_guest *k)
 {
 	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = KVM_KICK_SIGNAL };
 	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
 	if (timer_create(CLOCK_MONOTONIC, &ev, &k->timer) < 0)
 		return -errno;
+	hv_plat_lock(&k->pool->core);
 	k->timer_made = 1;
+	kvm_deadline_timer(k);
+	hv_plat_unlock(&k->pool->core);
 	return 0;
+}
+
+/* Other threads arm the timer under the pool lock: it goes under it. */
+static void delete_timer(struct kvm_guest *k)
+{
+	hv_plat_lock(&k->pool->core);
+	int made = k->timer_made;
+	k->timer_made = 0;
+	hv_plat_unlock(&k->pool->core);
+	if (made)
+		timer_delete(k->timer);
 }
 
 void *kvm_run_guest(void *arg)
@@ -281,9 +320,14 @@ void *kvm_run_guest(void *arg)
 	 * seen by the first prepare_irq. */
 	k->thread = pthread_self();
 	atomic_store(&k->running, 1);
-	if ((rc = make_timer(k)) < 0) {
+	const char *which = "deadline";
+	if ((rc = make_timer(k)) == 0) {
+		which = "CPU slice";
+		rc = kvm_slice_start(k);
+	}
+	if (rc < 0) {
 		uint64_t rax;
-		snprintf(what, sizeof what, "timer_create: %s", strerror(-rc));
+		snprintf(what, sizeof what, "timer_create (%s timer): %s", which, strerror(-rc));
 		struct hv_exit e = { .type = HV_XT_FAILED, .what = what, .code = (uint64_t)-rc,
 				     .rip = k->run->s.regs.regs.rip };
 		hv_exit(g, &e, &rax);
@@ -294,8 +338,8 @@ void *kvm_run_guest(void *arg)
 		run_loop(k);
 	}
 	atomic_store(&k->running, 0);
-	if (k->timer_made)
-		timer_delete(k->timer);
+	delete_timer(k);
+	kvm_slice_stop(k);
 	kvm_out_flush(k);
 	hv_report_end(g);
 	if (k->stats)

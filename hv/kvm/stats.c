@@ -2,9 +2,11 @@
  * hv/kvm/stats.c: `exo run --stats`, per guest, when it ends.
  *
  * Times from exo's start to the guest's first instruction (single-stepped,
- * run.c) and to its end, its exits by kind, its hypercalls by name, and
- * its frames. Lines are "exo: stats: TEXT", or "exo: stats: NAME: TEXT"
- * with several guests, all of one guest's written at once.
+ * run.c) and to its end, its exits by kind, its hypercalls by name, its
+ * frames, what revocation asked of it and what it gave or lost, and its
+ * CPU slices (upcalls answered, preemptions). Lines are "exo: stats:
+ * TEXT", or "exo: stats: NAME: TEXT" with several guests, all of one
+ * guest's written at once.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -61,5 +63,12 @@ void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end)
 	put(&t, "exo: stats: %sframes owned at exit %" PRIu64 " of %" PRIu64
 	    " allowed, pool %" PRIu64 "\n", who, k->g.owned, k->g.cap_frames,
 	    k->pool->core.nframes);
+	put(&t, "exo: stats: %srevocation: peak owned %" PRIu64 ", asked %" PRIu64 ", given %"
+	    PRIu64 ", taken by abort %" PRIu64 ", requests met in time %" PRIu64
+	    ", allocations waited %" PRIu64 "\n", who, s->peak_owned, s->revoke_asked,
+	    s->revoke_given, s->revoke_aborted, s->revoke_in_time, s->waited);
+	put(&t, "exo: stats: %sslices: used %" PRIu64 ", upcalls %" PRIu64
+	    ", answered in time %" PRIu64 ", preempted %" PRIu64 "\n", who, s->slices,
+	    s->slice_upcalls, s->slice_in_time, s->preempted);
 	kvm_out_raw(2, t.buf, t.len);
 }

@@ -5,7 +5,8 @@
  * its two memslots (the pool view at GPA 0 and the read-only exo area just
  * past it) and one vCPU, and puts the vCPU in 64-bit long mode at the
  * image's entry with the page tables hv/core built. Also the vCPU's signal
- * mask, which lets a kick (plat.c) interrupt KVM_RUN and nothing else.
+ * mask, which lets a kick (plat.c) interrupt KVM_RUN and nothing else,
+ * and the capability exception.c raises exceptions with.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,10 +54,11 @@ static int open_kvm(void)
 				KVM_API_VERSION);
 	}
 	if (ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0 ||
-	    ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0) {
+	    ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0 ||
+	    ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_EXCEPTION_PAYLOAD) <= 0) {
 		close(fd);
-		return kvm_fail(-HV_STATUS_HOST, "/dev/kvm: needs SYNC_REGS and READONLY_MEM "
-				"(Linux 4.13 or later)");
+		return kvm_fail(-HV_STATUS_HOST, "/dev/kvm: needs SYNC_REGS, READONLY_MEM and "
+				"EXCEPTION_PAYLOAD (Linux 4.20 or later)");
 	}
 	return fd;
 }
@@ -107,6 +109,11 @@ int kvm_vm_create(struct kvm_guest *k, struct kvm_pool *pool)
 	k->vm_fd = ioctl(k->kvm_fd, KVM_CREATE_VM, 0);
 	if (k->vm_fd < 0)
 		return kvm_fail(HV_STATUS_HOST, "KVM_CREATE_VM: %s", strerror(errno));
+	/* Exceptions hv raises are queued as pending (exception.c). */
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_EXCEPTION_PAYLOAD, .args = { 1 } };
+	if (ioctl(k->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return kvm_fail(HV_STATUS_HOST, "enabling KVM_CAP_EXCEPTION_PAYLOAD: %s",
+				strerror(errno));
 	if ((rc = kvm_view_create(k)))
 		return rc;
 	if ((rc = set_slot(k, 0, 0, pool->bytes, k->view, 0)) ||

@@ -4,7 +4,8 @@
  *
  * Reading a bit clears it, and the TLB is flushed for every page whose bit
  * was cleared: a cached translation would otherwise let the next write (or
- * access) go unrecorded.
+ * access) go unrecorded. A page revocation swapped out while dirty is
+ * still reported dirty (its out entry keeps the bit).
  */
 #include "vm_impl.h"
 
@@ -35,7 +36,13 @@ static int64_t harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bi
 		} else if (pd && (*pd & PTE_P)) {
 			uint64_t *pte = &vm_phys(*pd & PTE_ADDR)[(at >> 12) & 511];
 			for (uint64_t k = 0; k < span; k++) {
-				if (!(pte[k] & bit))
+				if (bit == PTE_D && vm_out(pte[k]) && (pte[k] & PTE_OUT_DIRTY)) {
+					pte[k] &= ~PTE_OUT_DIRTY; /* not cached: no flush */
+					bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
+					n++;
+					continue;
+				}
+				if (!(pte[k] & bit) || !vm_mapped(pte[k]))
 					continue;
 				pte[k] &= ~bit;
 				bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
@@ -46,25 +53,33 @@ static int64_t harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bi
 		}
 		i += span;
 	}
-	if (n)
+	if (lo <= hi)
 		vm_tlb_flush(va + lo * VM_PAGE, hi - lo + 1);
 	return n;
 }
 
 int64_t vm_dirty(uint64_t va, uint64_t npages, uint64_t *bits)
 {
-	return harvest(va, npages, bits, PTE_D);
+	VM_ENTER();
+	int64_t n = harvest(va, npages, bits, PTE_D);
+	VM_LEAVE();
+	return n;
 }
 
 int64_t vm_accessed(uint64_t va, uint64_t npages, uint64_t *bits)
 {
-	return harvest(va, npages, bits, PTE_A);
+	VM_ENTER();
+	int64_t n = harvest(va, npages, bits, PTE_A);
+	VM_LEAVE();
+	return n;
 }
 
 void vm_set_policy(vm_policy p, void *arg)
 {
+	VM_ENTER();
 	vm_state.policy = p;
 	vm_state.policy_arg = arg;
+	VM_LEAVE();
 }
 
 /* The default policy: a clock. The hand sweeps the range; a page whose A
@@ -90,7 +105,9 @@ static int64_t clock(uint64_t va, uint64_t npages)
 
 int64_t vm_choose_victim(uint64_t va, uint64_t npages)
 {
-	if (vm_state.policy)
-		return vm_state.policy(va, npages, vm_state.policy_arg);
-	return clock(va, npages);
+	VM_ENTER();
+	int64_t i = vm_state.policy ? vm_state.policy(va, npages, vm_state.policy_arg)
+				    : clock(va, npages);
+	VM_LEAVE();
+	return i;
 }

@@ -10,6 +10,12 @@
  * application's ring. A fault outside every region goes to the handler
  * vm_set_unhandled names, if any. A fault no handler takes is reported to
  * hv with the address, error code and registers, which ends the guest.
+ *
+ * A page revocation or abort took out (an out entry, vm_impl.h) comes
+ * back first, whatever the region: read from the swap file, or a zero
+ * frame; one a VM_REBUILD region dropped goes to the region's handler
+ * with VM_PF_LOST, which rebuilds it with vm_fill. Dispatch runs masked
+ * (exo_mask), handlers included: a revocation request waits for it.
  */
 #include "vm_impl.h"
 
@@ -27,15 +33,77 @@ static int demand_zero(struct vm_region *r, uint64_t addr)
 		*pte = (f << 12) | vm_pte_bits(r->prot) | PTE_PS;
 		return 0;
 	}
-	if (vm_frame_get(&f) < 0)
-		return -VM_ENOMEM;
-	pte = vm_pte(addr, 0, 1);
-	if (!pte) {
-		vm_frame_put(f);
-		return -VM_ENOMEM;
-	}
-	*pte = (f << 12) | vm_pte_bits(r->prot);
+	/* Installed, then checked: an abort that took the frame after
+	 * vm_frame_get looked at it has not seen this entry. */
+	do {
+		if (vm_frame_get(&f) < 0)
+			return -VM_ENOMEM;
+		pte = vm_pte(addr, 0, 1);
+		if (!pte) {
+			vm_frame_put(f);
+			return -VM_ENOMEM;
+		}
+		*pte = (f << 12) | vm_pte_bits(r->prot);
+	} while (!vm_owns(f) && (*pte = 0, 1));
 	return 0;
+}
+
+void vm_entry_free(uint64_t pte)
+{
+	if (vm_out(pte) && (pte & PTE_OUT_KIND) == PTE_OUT_SWAP)
+		vm_swap_free(pte >> 12 & (PTE_ADDR >> 12));
+	else if (vm_mapped(pte) && !(pte & PTE_ALIAS))
+		vm_frame_put((pte & PTE_ADDR) >> 12);
+}
+
+int vm_bring_back(uint64_t va, uint64_t *pte)
+{
+	uint64_t out = *pte, f, slot = out >> 12 & (PTE_ADDR >> 12);
+	int swapped = (out & PTE_OUT_KIND) == PTE_OUT_SWAP;
+	do { /* installed, then checked, as in demand_zero */
+		if (vm_frame_get(&f) < 0) /* may evict others, never this one: it is out */
+			return -VM_ENOMEM;
+		int64_t rc = swapped ? vm_swap_read(slot, f) : 0;
+		if (rc < 0) {
+			vm_frame_put(f);
+			exo_notice("vm: swap: reading back the page at 0x%lx (slot %lu) failed: "
+				   "error %ld", (unsigned long)va, (unsigned long)slot, (long)-rc);
+			return -VM_EINVAL;
+		}
+		*pte = vm_in_entry(out, f);
+	} while (!vm_owns(f) && (*pte = out, 1));
+	if (swapped) {
+		vm_swap_free(slot);
+		vm_state.stats.swapped_in++;
+	}
+	return 0;
+}
+
+int vm_fill(uint64_t va, unsigned prot, void **data)
+{
+	int huge, rc = -VM_EINVAL;
+	uint64_t f, *pte;
+	VM_ENTER();
+	if (!vm_pages_ok(va, 1) || !vm_prot_ok(prot))
+		goto out;
+	pte = vm_leaf(va, &huge);
+	rc = -VM_EEXIST;
+	if (huge || (pte && (vm_mapped(*pte) || (vm_out(*pte) &&
+						 (*pte & PTE_OUT_KIND) == PTE_OUT_SWAP))))
+		goto out;
+	rc = -VM_ENOMEM;
+	if (vm_frame_get(&f) < 0)
+		goto out;
+	if (!(pte = vm_pte(va, 0, 1))) {
+		vm_frame_put(f);
+		goto out;
+	}
+	*pte = (f << 12) | vm_pte_bits(prot);
+	*data = vm_phys(f << 12);
+	rc = 0;
+out:
+	VM_LEAVE();
+	return rc;
 }
 
 /* 1 if the page table already allows the access that faulted. */
@@ -68,6 +136,20 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 {
 	struct vm_region *r = vm_region_find(addr);
 	vm_state.stats.faults++;
+	int huge;
+	uint64_t *out = vm_leaf(addr, &huge);
+	if (out && !huge && vm_out(*out)) {
+		if ((*out & PTE_OUT_KIND) == PTE_OUT_REBUILD && r && r->handler) {
+			struct vm_fault vf = { addr, f->error_code | VM_PF_LOST, f->rip, f };
+			vm_state.stats.rebuilt++;
+			return r->handler(&vf, r->arg) == VM_RETRY;
+		}
+		int rc = vm_bring_back(addr & ~(VM_PAGE - 1), out);
+		if (rc == -VM_ENOMEM)
+			exo_notice("vm: out of frames: hv gave none to bring back the page at 0x%lx",
+				   (unsigned long)addr);
+		return rc == 0;
+	}
 	if (!r) {
 		struct vm_fault vf = { addr, f->error_code, f->rip, f };
 		return unhandled && unhandled(&vf, unhandled_arg) == VM_RETRY;
@@ -98,14 +180,20 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 /* guestlib's trap path: faults in ring-0 mode, and from ring 0 in either. */
 static int vm_pf(struct exo_trap_frame *f)
 {
-	return dispatch(f, exo_read_cr2());
+	uint64_t cr2 = exo_read_cr2(); /* before anything can fault again */
+	VM_ENTER();
+	int rc = dispatch(f, cr2);
+	VM_LEAVE();
+	return rc;
 }
 
 /* entry.S, in ring 3: the frame it saved, and CR2 right after it. */
 void vm_user_fault(struct exo_trap_frame *f, uint64_t cr2)
 {
+	VM_ENTER();
 	if (!dispatch(f, cr2))
 		exo_trap_report(f, cr2);
+	VM_LEAVE();
 }
 
 int vm_fault_init(void)

@@ -6,6 +6,8 @@
  * half carries the user bit. TLB: INVLPG for up to VM_INVLPG_MAX pages,
  * a CR3 reload above (nothing in the lower half is global); from ring 3
  * both go through entry.S's gate, one trap per flush however many pages.
+ * Which way is decided by the ring the code runs in now, not the mode:
+ * revocation and abort run in ring 0 whatever the mode.
  */
 #include "vm_impl.h"
 
@@ -29,6 +31,20 @@ uint64_t *vm_pte(uint64_t va, int depth, int create)
 	return &vm_phys(table)[(va >> (12 + 9 * depth)) & 511];
 }
 
+uint64_t *vm_table(uint64_t *va)
+{
+	uint64_t table = vm_state.root;
+	for (int level = 3; level > 0; level--) {
+		uint64_t e = vm_phys(table)[(*va >> (12 + 9 * level)) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS)) {
+			*va = (*va | ((1ull << (12 + 9 * level)) - 1)) + 1;
+			return NULL;
+		}
+		table = e & PTE_ADDR;
+	}
+	return vm_phys(table);
+}
+
 uint64_t *vm_leaf(uint64_t va, int *huge)
 {
 	uint64_t *pd = vm_pte(va, 1, 0);
@@ -40,17 +56,21 @@ uint64_t *vm_leaf(uint64_t va, int *huge)
 	return pd && (*pd & PTE_P) ? vm_pte(va, 0, 0) : NULL;
 }
 
-int vm_mapped(uint64_t pte)
-{
-	return (pte & (PTE_P | PTE_PROTNONE)) != 0;
-}
-
 int vm_allows(uint64_t now, uint64_t before)
 {
 	if (!(before & PTE_P))
 		return 1;
 	return (now & PTE_P) && (!(before & PTE_W) || (now & PTE_W)) &&
 	       (!(before & PTE_U) || (now & PTE_U)) && (!(now & PTE_NX) || (before & PTE_NX));
+}
+
+uint64_t vm_reprot(uint64_t pte, uint64_t bits)
+{
+	if (vm_out(pte)) {
+		uint64_t keep = bits & PTE_PROTNONE ? PTE_OUT_NONE : bits & (PTE_W | PTE_U | PTE_NX);
+		return (pte & ~PTE_OUT_PROT) | keep;
+	}
+	return (pte & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
 }
 
 uint64_t vm_pte_bits(unsigned prot)
@@ -77,10 +97,19 @@ static void gate(uint64_t va, uint64_t npages)
 			 : "memory");
 }
 
+/* CS's low bits. (On the development hosts ring 3 reads the host's
+ * selector, 0x33: still CPL 3.) */
+static int in_ring3(void)
+{
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	return (cs & 3) == 3;
+}
+
 void vm_tlb_flush_all(void)
 {
 	vm_state.stats.tlb_reload++;
-	if (vm_state.ring == VM_RING_3) {
+	if (in_ring3()) {
 		gate(0, 0);
 		return;
 	}
@@ -95,7 +124,7 @@ void vm_tlb_flush(uint64_t va, uint64_t npages)
 		return;
 	}
 	vm_state.stats.tlb_invlpg += npages;
-	if (vm_state.ring == VM_RING_3) {
+	if (in_ring3()) {
 		gate(va, npages);
 		return;
 	}

@@ -7,11 +7,10 @@
  * These walk a range once, skipping absent tables whole (a 1 GiB hole costs
  * one step), act on what is mapped, and flush the TLB once at the end.
  * Only 4 KiB pages: a 2 MiB page in the range is refused before anything
- * changes.
+ * changes. A page revocation took out counts as mapped: protected, unmapped
+ * (its swap slot freed) and moved like any other.
  */
 #include "vm_impl.h"
-
-#define PTE_PROT (PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)
 
 /* The 4 KiB leaf for va, or NULL with *next at the end of the hole (or
  * huge page, *huge set) that va lies in. */
@@ -33,7 +32,7 @@ static uint64_t *leaf(uint64_t va, uint64_t *next, int *huge)
 	return &vm_phys(table)[(va >> 12) & 511];
 }
 
-/* Call fn on every mapped 4 KiB entry of [va, va + npages pages). -EINVAL
+/* Call fn on every mapped (or out) 4 KiB entry of [va, va + npages pages). -EINVAL
  * if a huge page lies in the range (checked first: nothing changes). */
 static int each_mapped(uint64_t va, uint64_t npages, int (*fn)(uint64_t va, uint64_t *pte, void *arg),
 		       void *arg)
@@ -50,7 +49,7 @@ static int each_mapped(uint64_t va, uint64_t npages, int (*fn)(uint64_t va, uint
 	int n = 0;
 	for (uint64_t at = va; at < end; at = next) {
 		uint64_t *pte = leaf(at, &next, &huge);
-		if (pte && vm_mapped(*pte)) {
+		if (pte && vm_held(*pte)) {
 			int rc = fn(at, pte, arg);
 			if (rc < 0)
 				return rc;
@@ -69,8 +68,8 @@ static int prot_one(uint64_t va, uint64_t *pte, void *arg)
 {
 	struct prot_arg *p = arg;
 	(void)va;
-	p->lowered |= !vm_allows(p->bits, *pte);
-	*pte = (*pte & ~PTE_PROT) | p->bits;
+	p->lowered |= vm_mapped(*pte) && !vm_allows(p->bits, *pte);
+	*pte = vm_reprot(*pte, p->bits);
 	return 0;
 }
 
@@ -79,9 +78,11 @@ int vm_protect_range(uint64_t va, uint64_t npages, unsigned prot)
 	if (!vm_prot_ok(prot))
 		return -VM_EINVAL;
 	struct prot_arg p = { vm_pte_bits(prot), 0 };
+	VM_ENTER();
 	int n = each_mapped(va, npages, prot_one, &p);
 	if (n > 0 && p.lowered)
 		vm_tlb_flush(va, npages);
+	VM_LEAVE();
 	return n;
 }
 
@@ -90,17 +91,18 @@ static int unmap_one(uint64_t va, uint64_t *pte, void *arg)
 	(void)va, (void)arg;
 	uint64_t old = *pte;
 	*pte = 0;
-	if (!(old & PTE_ALIAS))
-		vm_frame_put((old & PTE_ADDR) >> 12);
+	vm_entry_free(old);
 	return 0;
 }
 
 int vm_unmap_range(uint64_t va, uint64_t npages)
 {
+	VM_ENTER();
 	int n = each_mapped(va, npages, unmap_one, NULL);
 	if (n > 0)
 		vm_tlb_flush(va, npages);
 	vm_frames_flush(); /* after the flush: no stale entry reaches a frame hv has */
+	VM_LEAVE();
 	return n;
 }
 
@@ -116,7 +118,7 @@ static int move_check(uint64_t va, uint64_t *pte, void *arg)
 	int huge;
 	uint64_t *dst = vm_leaf(va - m->from + m->to, &huge);
 	(void)pte;
-	if (huge || (dst && vm_mapped(*dst)))
+	if (huge || (dst && vm_held(*dst)))
 		return -VM_EEXIST;
 	return vm_pte(va - m->from + m->to, 0, 1) ? 0 : -VM_ENOMEM;
 }
@@ -130,7 +132,7 @@ static int move_one(uint64_t va, uint64_t *pte, void *arg)
 	return 0;
 }
 
-int vm_move(uint64_t from, uint64_t to, uint64_t npages)
+static int move(uint64_t from, uint64_t to, uint64_t npages)
 {
 	struct move_arg m = { from, to };
 	if (!vm_pages_ok(to, npages))
@@ -144,10 +146,21 @@ int vm_move(uint64_t from, uint64_t to, uint64_t npages)
 	return n;
 }
 
-int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot)
+int vm_move(uint64_t from, uint64_t to, uint64_t npages)
+{
+	VM_ENTER();
+	int n = move(from, to, npages);
+	VM_LEAVE();
+	return n;
+}
+
+static int query(uint64_t va, uint64_t *gpa, unsigned *prot)
 {
 	int huge;
 	uint64_t *pte = vm_leaf(va, &huge);
+	if (pte && !huge && vm_out(*pte) && (*pte & PTE_OUT_KIND) != PTE_OUT_REBUILD &&
+	    vm_bring_back(va & ~(VM_PAGE - 1), pte) < 0)
+		return 0;
 	if (!pte || !vm_mapped(*pte))
 		return 0;
 	uint64_t off = va & (huge ? VM_HUGE - 1 : VM_PAGE - 1);
@@ -158,10 +171,20 @@ int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot)
 	return 1;
 }
 
+int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot)
+{
+	VM_ENTER();
+	int rc = query(va, gpa, prot);
+	VM_LEAVE();
+	return rc;
+}
+
 void vm_touch(uint64_t va, int write)
 {
 	int huge;
+	VM_ENTER();
 	uint64_t *pte = vm_leaf(va, &huge);
 	if (pte && (*pte & PTE_P))
 		*pte |= PTE_A | (write ? PTE_D : 0);
+	VM_LEAVE();
 }

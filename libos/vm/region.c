@@ -31,10 +31,12 @@ struct vm_region *vm_region_find(uint64_t va)
 	return NULL;
 }
 
-int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handler h, void *arg)
+static int region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handler h,
+		  void *arg)
 {
 	if (!vm_range_ok(va, len) || !vm_prot_ok(prot) ||
-	    (flags & ~(VM_DEMAND_ZERO | VM_HUGE_PAGES)))
+	    (flags & ~(VM_DEMAND_ZERO | VM_HUGE_PAGES | VM_REBUILD)) ||
+	    ((flags & VM_REBUILD) && (!h || (flags & VM_HUGE_PAGES))))
 		return -VM_EINVAL;
 	if ((flags & VM_HUGE_PAGES) && ((va | len) & (VM_HUGE - 1)))
 		return -VM_EINVAL;
@@ -54,21 +56,35 @@ int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handl
 	return 0;
 }
 
-int vm_region_remove(uint64_t va)
+int vm_region(uint64_t va, uint64_t len, unsigned prot, unsigned flags, vm_handler h, void *arg)
 {
-	struct vm_region *r = vm_region_find(va);
-	if (!r || r->start != va)
-		return -VM_ENOENT;
-	r->end = 0;
-	return 0;
+	VM_ENTER();
+	int rc = region(va, len, prot, flags, h, arg);
+	VM_LEAVE();
+	return rc;
 }
 
+int vm_region_remove(uint64_t va)
+{
+	VM_ENTER();
+	struct vm_region *r = vm_region_find(va);
+	int rc = !r || r->start != va ? -VM_ENOENT : 0;
+	if (rc == 0)
+		r->end = 0;
+	VM_LEAVE();
+	return rc;
+}
+
+/* A VM_REBUILD region keeps a handler: its dropped pages need one. */
 int vm_trap(uint64_t va, vm_handler h, void *arg)
 {
+	VM_ENTER();
 	struct vm_region *r = vm_region_find(va);
-	if (!r)
-		return -VM_ENOENT;
-	r->handler = h;
-	r->arg = arg;
-	return 0;
+	int rc = !r ? -VM_ENOENT : !h && (r->flags & VM_REBUILD) ? -VM_EINVAL : 0;
+	if (rc == 0) {
+		r->handler = h;
+		r->arg = arg;
+	}
+	VM_LEAVE();
+	return rc;
 }

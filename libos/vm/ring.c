@@ -5,7 +5,13 @@
  * takes about a microsecond on hardware and milliseconds where the host
  * emulates guest ring 0, so the choice is not close. Ring 3 needs the
  * image (code, data, stacks) reachable from ring 3, so the user bit is set
- * along the image's page-table paths; the direct map stays supervisor-only.
+ * along the image's page-table paths and the direct map's.
+ *
+ * Application code runs with interrupts on, so that hv's revocation
+ * request (an interrupt) reaches the guest whatever it is doing: ring 3
+ * is entered with IF set in the iretq frame, ring 0 with sti as vm_init
+ * returns. The library's own code and guestlib's stubs run with them
+ * masked in software (exo_mask), in either ring: ring 3 cannot clear IF.
  */
 #include "vm_impl.h"
 
@@ -48,9 +54,16 @@ static void user_path(uint64_t va, uint64_t end)
 void vm_user_enable(void)
 {
 	const struct exo_page *p = exo_page();
+	/* The exo area ends with its last bitmap (abi.h: five of them). */
+	uint64_t end = p->exo_page_gpa + VM_PAGE, maps[] = {
+		p->bitmap_gpa, p->grant_bitmap_gpa, p->grant_rw_bitmap_gpa,
+		p->repossessed_bitmap_gpa, p->pinned_bitmap_gpa,
+	};
+	for (unsigned i = 0; i < sizeof maps / sizeof maps[0]; i++)
+		if (maps[i] + (p->pool_frames + 7) / 8 > end)
+			end = maps[i] + (p->pool_frames + 7) / 8;
 	user_path(p->image_vaddr, p->image_vaddr + p->image_bytes);
-	user_path(EXO_PHYSMAP_BASE, EXO_PHYSMAP_BASE + p->exo_page_gpa + VM_PAGE +
-		  (p->pool_frames + 7) / 8);
+	user_path(EXO_PHYSMAP_BASE, EXO_PHYSMAP_BASE + end);
 	__asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
 }
 
@@ -71,6 +84,7 @@ static void enter_ring3(void)
 		"pushq %[ss]\n\t"
 		"pushq %%rax\n\t"
 		"pushfq\n\t"
+		"orq $0x200, (%%rsp)\n\t" /* IF: upcalls reach application code */
 		"pushq %[cs]\n\t"
 		"leaq 1f(%%rip), %%rax\n\t"
 		"pushq %%rax\n\t"
@@ -107,10 +121,16 @@ int vm_init(uint32_t ring)
 			   "off (CPUID offers PCID but CR4.PCIDE was refused)");
 	}
 	vm_state.ready = 1;
+	exo_mask(); /* the handlers below may be raised as soon as they are set */
 	if (vm_state.ring == VM_RING_3)
 		vm_user_enable();
 	vm_fault_init();
+	vm_abort_init();
+	vm_revoke_init();
 	if (vm_state.ring == VM_RING_3)
 		enter_ring3();
+	else
+		exo_irq_enable();
+	exo_unmask();
 	return 0;
 }

@@ -16,6 +16,17 @@
  * fault go through ring 0 (libos/vm/entry.S). The calls are the same in
  * both modes.
  *
+ * hv may ask for frames back (revocation): libos/vm answers by its own
+ * policy (revoke.c): frames from its free list first, then pages chosen by
+ * the clock over A bits or the application's chooser (vm_set_policy),
+ * dropped when they can be had again (a VM_REBUILD region, an all-zero
+ * page) or written to a swap file on the host (swap.c). Pages come back
+ * on their next touch. What hv takes by abort it recovers from the
+ * repossession bitmap (abort.c). The request arrives as an interrupt,
+ * so application code runs with interrupts on and libos/vm's own code
+ * runs masked (guestlib's exo_mask): a library OS built on libos/vm
+ * masks code that holds a frame's address across calls the same way.
+ *
  * Every call returns 0 (or a count) on success and a negative VM_E* code on
  * failure, having changed nothing.
  */
@@ -47,6 +58,14 @@
 /* Region flags. */
 #define VM_DEMAND_ZERO 1u /* first touch of an unmapped page maps a zero frame */
 #define VM_HUGE_PAGES 2u  /* back with 2 MiB pages (range must be 2 MiB aligned) */
+#define VM_REBUILD 4u     /* the handler can rebuild any page: revocation drops
+			     pages here rather than saving them, and the next
+			     touch of one is a fault with VM_PF_LOST (needs a
+			     handler) */
+
+/* The vector libos/vm takes revocation requests on (EXO_HC_UPCALL); an
+ * application's doorbells use others. */
+#define VM_REVOKE_VECTOR 0xf0u
 
 /* Where application code runs. */
 enum vm_ring { VM_RING_0 = 0, VM_RING_3 = 3 };
@@ -62,6 +81,9 @@ struct vm_fault {
 #define VM_PF_WRITE 2u
 #define VM_PF_USER 4u
 #define VM_PF_EXEC 16u
+#define VM_PF_LOST (1u << 31) /* not the CPU's: the page was dropped (a
+				 VM_REBUILD region) or taken by abort; the
+				 handler rebuilds it with vm_fill */
 
 /* A handler returns VM_RETRY once it has fixed the cause (the instruction
  * is retried) or VM_FAIL to have the fault reported and the guest ended. */
@@ -92,6 +114,12 @@ void vm_set_unhandled(vm_handler h, void *arg);
 int vm_map(uint64_t va, uint64_t npages, unsigned prot);
 int vm_unmap(uint64_t va, uint64_t npages);
 
+/* Give va (unmapped, or a page revocation dropped) a zeroed frame with
+ * protection prot, and *data its address in the direct map, writable
+ * whatever prot is: how a VM_REBUILD handler rebuilds a lost page before
+ * it returns VM_RETRY. */
+int vm_fill(uint64_t va, unsigned prot, void **data);
+
 /* Sparse ranges (range.c), for a library OS that keeps its own map and
  * populates on first touch: act on whatever 4 KiB pages of the range are
  * mapped, skip the holes, flush once; a 2 MiB page in the range is
@@ -102,7 +130,9 @@ int vm_protect_range(uint64_t va, uint64_t npages, unsigned prot);
 int vm_unmap_range(uint64_t va, uint64_t npages);
 int vm_move(uint64_t from, uint64_t to, uint64_t npages);
 /* 1 and the GPA and current protection (0 for no access) of va if it is
- * mapped, else 0. */
+ * mapped, else 0. A page revocation swapped out or dropped as zero is
+ * brought back first (read in, or given a zero frame), so the GPA is
+ * usable; one a VM_REBUILD region dropped is not mapped (0). */
 int vm_query(uint64_t va, uint64_t *gpa, unsigned *prot);
 /* Set va's accessed bit (and dirty bit, for a write), as the CPU would:
  * for a library OS that reads or writes a page through the direct map on
@@ -127,15 +157,41 @@ int vm_map2(uint64_t va, uint64_t alias, unsigned prot);
 int64_t vm_accessed(uint64_t va, uint64_t npages, uint64_t *bits);
 
 /* Replacement: pick a victim among npages at va by a clock over A bits,
- * or by the application's policy once vm_set_policy is called. */
+ * or by the application's policy once vm_set_policy is called.
+ *
+ * The same policy decides what revocation (and the library's own
+ * shortage, when hv has no frame for it) gives up: with no policy set, a
+ * clock over every region's mapped pages, skipping holes, whose hand
+ * clears the A bit of a page it passes and takes the first page found
+ * with it clear (a page accessed since the last sweep survives it); with
+ * one, the policy is called once per page taken, region by region (va and
+ * npages are the region's), with interrupts masked: a page already taken
+ * is no longer mapped (vm_query), and it returns a mapped page's index, or
+ * a negative number when the region has nothing more to give. 2 MiB pages
+ * and pages with MAP2 aliases are never taken. */
 typedef int64_t (*vm_policy)(uint64_t va, uint64_t npages, void *arg);
 void vm_set_policy(vm_policy p, void *arg);
 int64_t vm_choose_victim(uint64_t va, uint64_t npages);
 
-/* Frames this library holds in its free list and has taken from hv. */
+/* What this library has done: faults, frames in its free list and taken
+ * from hv, TLB flushes; and revocation: requests answered, frames given
+ * (from the free list, and pages dropped or swapped out), pages swapped
+ * back in and rebuilt, pages evicted for its own need, and what abort
+ * took (pages, and of them those whose data is gone). */
 struct vm_stats {
 	uint64_t faults, demand_zero, upcalls, frames_cached, frames_from_hv;
 	uint64_t hv_calls, tlb_invlpg, tlb_reload;
+	uint64_t revoke_requests; /* distinct requests (revoke_seq) answered */
+	uint64_t given;           /* frames released to requests */
+	uint64_t given_free;      /* ... of them from the free list */
+	uint64_t dropped;         /* pages given up unsaved: VM_REBUILD or all zero */
+	uint64_t swapped_out, swapped_in;
+	uint64_t rebuilt;         /* VM_PF_LOST faults handed to a handler */
+	uint64_t unsaved;         /* pages chosen that could not be saved (no swap) */
+	uint64_t reclaimed;       /* pages evicted because hv had no frame */
+	uint64_t aborts;          /* abort exceptions */
+	uint64_t lost_to_abort;   /* pages (and free frames) abort took */
+	uint64_t lost_data;       /* ... pages whose data is gone (zero again) */
 };
 void vm_get_stats(struct vm_stats *s);
 

@@ -5,7 +5,12 @@
  * file provides to the others. The library runs in the application's ring:
  * in ring-3 mode it edits the page tables from ring 3 (they are mapped for
  * it) and enters ring 0 only for what only ring 0 can do, TLB flushes,
- * through the gate in entry.S.
+ * through the gate in entry.S. Revocation requests and aborts are handled
+ * in ring 0 (they arrive as an interrupt and an exception), so the same
+ * code runs in both rings: TLB flushes go by the current privilege level.
+ *
+ * Every exported call masks interrupts (exo_mask) for its whole length, so
+ * a revocation request is answered between calls, never inside one.
  */
 #ifndef LIBOS_VM_IMPL_H
 #define LIBOS_VM_IMPL_H
@@ -22,6 +27,44 @@
 #define PTE_PROTNONE (1ull << 10) /* software: mapped, but no access (P clear) */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
+#define PTE_SHARED (1ull << 11)   /* software, mapped: MAP2 aliases the frame; never revoked */
+
+/*
+ * A page revocation (or abort) took out: P and PTE_PROTNONE clear,
+ * PTE_OUT set (bit 11 means PTE_SHARED only when the page is mapped). The
+ * page still exists for every call (unmap, protect, move); its next touch
+ * brings it back by its kind. The protection stays in W, U, NX and
+ * PTE_OUT_NONE; a swapped page's slot is in the address bits.
+ */
+#define PTE_OUT (1ull << 11)
+#define PTE_OUT_NONE (1ull << 52)  /* it had no access (PTE_PROTNONE) */
+#define PTE_OUT_DIRTY (1ull << 53) /* D was set when it went out */
+#define PTE_OUT_KIND (3ull << 54)
+#define PTE_OUT_SWAP (0ull << 54)    /* in the swap file, at slot (pte >> 12) */
+#define PTE_OUT_ZERO (1ull << 54)    /* zero: the next touch maps a zero frame */
+#define PTE_OUT_REBUILD (2ull << 54) /* the region's handler rebuilds it (VM_PF_LOST) */
+#define PTE_OUT_PROT (PTE_W | PTE_U | PTE_NX | PTE_OUT_NONE)
+
+static inline int vm_out(uint64_t pte)
+{
+	return (pte & (PTE_P | PTE_PROTNONE | PTE_OUT)) == PTE_OUT;
+}
+
+/* An out entry of kind for the mapped entry pte (slot for a swapped page). */
+static inline uint64_t vm_out_entry(uint64_t pte, uint64_t kind, uint64_t slot)
+{
+	return PTE_OUT | kind | (slot << 12) | (pte & (PTE_W | PTE_U | PTE_NX)) |
+	       (pte & PTE_PROTNONE ? PTE_OUT_NONE : 0) | (pte & PTE_D ? PTE_OUT_DIRTY : 0);
+}
+
+/* The mapped entry for frame with the protection out kept. */
+static inline uint64_t vm_in_entry(uint64_t out, uint64_t frame)
+{
+	if (out & PTE_OUT_NONE)
+		return (frame << 12) | PTE_PROTNONE;
+	return (frame << 12) | PTE_P | (out & (PTE_W | PTE_U | PTE_NX)) |
+	       (out & PTE_OUT_DIRTY ? PTE_A | PTE_D : 0);
+}
 
 #define VM_REGIONS_MAX 64
 
@@ -43,15 +86,57 @@ struct vm_state {
 	vm_policy policy;
 	void *policy_arg;
 	uint64_t clock_hand;
+	/* revoke.c: the hand of the clock over every region's pages. */
+	unsigned hand_region;
+	uint64_t hand_va;
+	uint64_t revoke_seq;       /* the last request answered */
+	int abort_untold;          /* abort.c: the --stats notice waits for a safe moment */
 };
 extern struct vm_state vm_state;
 
+/* The exported calls' bracket (vm_impl.h's header comment). */
+#define VM_ENTER() exo_mask()
+#define VM_LEAVE() exo_unmask()
+
 /* frames.c: the local free list. */
-int vm_frame_get(uint64_t *frame);          /* a zeroed frame */
+int vm_frame_get(uint64_t *frame);          /* a zeroed frame (evicts a page if hv has none) */
 void vm_frame_put(uint64_t frame);          /* back to the list, zeroed */
 void vm_frames_flush(void);                 /* give hv what the list can't keep */
 int vm_frames_huge(uint64_t *first);        /* 512 aligned contiguous frames */
 void vm_frames_huge_put(uint64_t first);
+/* Up to n frames out of the free list and the spill, for a revocation. */
+unsigned vm_frames_take(uint64_t *out, unsigned n);
+/* Forget the free frames abort took; how many. */
+unsigned vm_frames_forget_repossessed(void);
+/* Release n frames to hv in one call, leaving out any abort took
+ * meanwhile; how many went. */
+unsigned vm_frames_release(uint64_t *frames, unsigned n);
+
+/* revoke.c: take up to n pages out by the policy (revocation's and the
+ * library's own shortage): their frames into frames[], one TLB flush. */
+unsigned vm_evict(uint64_t *frames, unsigned n);
+/* The answer to hv's request, and the exit summary under --stats. */
+void vm_revoke_init(void);
+
+/* swap.c */
+int vm_swap_ready(void);                    /* 1 if there is a swap file */
+int64_t vm_swap_slot(void);                 /* a free slot, or -1 */
+void vm_swap_free(uint64_t slot);
+/* Write frames[i] to slots[i] for i < n (at most EXO_FWD_BATCH: one
+ * exit); ret[i] 0 or a negative errno. */
+void vm_swap_write(const uint64_t *frames, const uint64_t *slots, int64_t *ret, unsigned n);
+int64_t vm_swap_read(uint64_t slot, uint64_t frame); /* 0 or a negative errno */
+
+/* fault.c: bring back the out page at va (entry *pte) into a frame: 0,
+ * or -VM_ENOMEM / -VM_EINVAL (a read that failed, said with a notice). */
+int vm_bring_back(uint64_t va, uint64_t *pte);
+/* An entry that is gone (out or mapped): free its swap slot or frame. */
+void vm_entry_free(uint64_t pte);
+
+/* abort.c: take EXO_VEC_ABORT; say what abort took (--stats), where a
+ * hypercall is safe. */
+void vm_abort_init(void);
+void vm_abort_say(void);
 
 /* pt.c: page tables. */
 static inline uint64_t *vm_phys(uint64_t gpa)
@@ -63,8 +148,30 @@ static inline uint64_t *vm_phys(uint64_t gpa)
 uint64_t *vm_pte(uint64_t va, int depth, int create);
 /* The leaf entry for va (4 KiB or 2 MiB), or NULL; *huge says which. */
 uint64_t *vm_leaf(uint64_t va, int *huge);
+/* The page table (512 entries) covering *va, or NULL with *va moved to
+ * the end of the hole (or 2 MiB page) it lies in. */
+uint64_t *vm_table(uint64_t *va);
 uint64_t vm_pte_bits(unsigned prot);
-int vm_mapped(uint64_t pte);
+/* A frame behind it (present, or mapped with no access). Inline, like
+ * vm_owns: revocation runs them per page, in ring 0, which some hosts
+ * emulate at about 0.6 us an instruction. */
+static inline int vm_mapped(uint64_t pte)
+{
+	return (pte & (PTE_P | PTE_PROTNONE)) != 0;
+}
+/* 1 if this guest owns frame f now (the exo page's ownership bitmap). */
+static inline int vm_owns(uint64_t f)
+{
+	const volatile uint8_t *bits = (const volatile uint8_t *)vm_phys(exo_page()->bitmap_gpa);
+	return (bits[f / 8] >> (f % 8)) & 1;
+}
+/* Mapped or out: the page exists for the application. */
+static inline int vm_held(uint64_t pte)
+{
+	return vm_mapped(pte) || vm_out(pte);
+}
+/* pte's protection (from vm_pte_bits) replaced by bits, mapped or out. */
+uint64_t vm_reprot(uint64_t pte, uint64_t bits);
 /* 1 if entry bits now allow every access that before allowed (a raise). */
 int vm_allows(uint64_t now, uint64_t before);
 void vm_tlb_flush(uint64_t va, uint64_t npages);

@@ -52,6 +52,16 @@ int exo_granted_rw(uint64_t f);
 #define EXO_FRAME_NONE (~(uint64_t)0)
 uint64_t exo_granted_next(uint64_t from, int rw);
 
+/* What hv took by abort and what it never takes (the Revocation block of
+ * abi.h): 1 if frame f is set in the exo page's repossession bitmap (hv
+ * took it; the bit clears when the frame is this guest's again) /
+ * pinned bitmap (hv loaded it at boot: the image and its first page
+ * tables). exo_repossessed_next: the lowest repossessed frame >= from, or
+ * EXO_FRAME_NONE, a word at a time like exo_granted_next. */
+int exo_repossessed(uint64_t f);
+int exo_pinned(uint64_t f);
+uint64_t exo_repossessed_next(uint64_t from);
+
 /* This guest's id (1..EXO_GUESTS_MAX-1, what the others' grants and
  * doorbells name it by) and its name, as given on exo's command line. */
 uint32_t exo_guest_id(void);
@@ -66,6 +76,80 @@ int64_t exo_frames_alloc(uint64_t *vec, uint32_t n, uint32_t flags, uint64_t *ba
 int64_t exo_frames_release(const uint64_t *vec, uint32_t n, uint64_t *bad_index);
 int64_t exo_info(struct exo_hc_info *info);
 const char *exo_strerror(int64_t err);
+/* exo_frames_alloc's flags: EXO_FA_ANY or EXO_FA_NAMED, and with ANY
+ * EXO_FA_NOWAIT (-EXO_EAGAIN at once, rather than waiting while hv
+ * revokes frames from others; abi.h). */
+
+/* EXO_HC_FORWARD: run the n host calls of vec (which must lie in the image
+ * or the direct map, like a frame vector) in order; each one's result goes
+ * into its ret. The number that ran, or -EXO_E*. */
+int64_t exo_forward(struct exo_fwd *vec, uint32_t n, uint32_t flags);
+
+/* Run fn (one, or NULL for none) just before exo_exit ends the guest: a
+ * library OS's last words under --stats. Returns the one it replaces, so
+ * a second library can call it in turn. */
+typedef void (*exo_exit_hook)(void);
+exo_exit_hook exo_on_exit(exo_exit_hook fn);
+
+/*
+ * Revocation and CPU slices (abi.h, "Revocation").
+ *
+ * exo_upcall_setup(revoke_vector, slice_vector) names the vectors (32..255,
+ * or 0 for none) hv raises a revocation request and a slice end on; pass
+ * EXO_UPCALL_KEEP to leave one as it is (a library OS sets the first, an
+ * application the second). Install each vector's handler (exo_trap_set)
+ * first: hv may raise it as soon as the call returns. Both vectors are
+ * taken on an interrupt stack of guestlib's own (so a ring-0 application's
+ * red zone survives them), and both arrive only while the guest runs with
+ * interrupts on and unmasked (exo_mask below). 0 or -EXO_EINVAL.
+ *
+ * exo_yield() gives up the CPU (EXO_HC_YIELD): what a slice-end upcall
+ * asks for, within exo_page()->slice_grace_ns; it returns 0 when this guest
+ * runs again. It may be called at any time.
+ *
+ * The abort exception, EXO_VEC_ABORT, is an exception like any other:
+ * exo_trap_set(EXO_VEC_ABORT, h) takes it (no error code; frame->vector is
+ * 20). hv raises it whatever the interrupt flag or mask, so its handler
+ * runs inside whatever it interrupted, on a stack of its own: it must
+ * drop every use of the frames the repossession bitmap names before it
+ * returns, and make no hypercall if exo_mask_depth says a stub was
+ * interrupted (it may be this handler's stub's block). Without a handler
+ * it is reported like any unhandled exception, which ends the guest.
+ */
+#define EXO_UPCALL_KEEP (~0u)
+int64_t exo_upcall_setup(uint32_t revoke_vector, uint32_t slice_vector);
+int64_t exo_yield(void);
+
+/*
+ * Interrupts off, in software (guestlib/src/mask.c). Ring 3 cannot clear
+ * RFLAGS.IF, so a guest that runs with interrupts on (a library OS's
+ * application code, for upcalls) masks them with a count instead: while
+ * exo_mask_depth is not 0, an interrupt (vectors 32-255) is not handled
+ * where it arrives; its vector is recorded and exo_unmask, when the count
+ * comes back to 0, runs its handler in the caller's context and ring
+ * (with a frame that has only the vector). guestlib's hypercall stubs
+ * mask themselves, so a handler never runs in the middle of one and may
+ * make any hypercall; a library OS masks its own bookkeeping the same
+ * way. Handlers themselves run masked. Exceptions are never deferred.
+ * The count need not change atomically: an interrupt handler leaves it
+ * as it found it.
+ */
+extern volatile uint32_t exo_mask_depth;
+extern volatile uint32_t exo_deferred_any; /* some vector waits for exo_unmask */
+void exo_run_deferred(void);
+
+static inline void exo_mask(void)
+{
+	exo_mask_depth++;
+	__asm__ volatile("" ::: "memory");
+}
+
+static inline void exo_unmask(void)
+{
+	__asm__ volatile("" ::: "memory");
+	if (--exo_mask_depth == 0 && exo_deferred_any)
+		exo_run_deferred();
+}
 
 /*
  * Sharing between guests (EXO_HC_GRANT, EXO_HC_LOOKUP). exo_grant applies
@@ -102,7 +186,8 @@ int64_t exo_lookup_wait(const char *name, uint64_t timeout_ns);
  * both ways of delivery below call.
  *
  * Two ways to take rings; guestlib leaves interrupts disabled, so the
- * first is the default:
+ * first is the default (libos/vm turns them on for application code, so
+ * there the second is):
  *
  *  - Synchronous, interrupts off: exo_doorbell_wait(timeout_ns) blocks in
  *    hv until a ring arrives (1) or timeout_ns passes (0; 0 ns does not
@@ -114,10 +199,9 @@ int64_t exo_lookup_wait(const char *name, uint64_t timeout_ns);
  *  - Asynchronous: the guest enables interrupts itself (sti, e.g.
  *    exo_irq_enable) and the handler runs in interrupt context, from the
  *    vector's IDT entry, returning with iretq to whatever was
- *    interrupted. guestlib's hypercall stubs keep their blocks in static
- *    storage, so a handler that runs this way must not make hypercalls
- *    (exo_printf included) that the interrupted code may be in the middle
- *    of: record what happened, and act on it outside the handler.
+ *    interrupted; a ring that arrives while a hypercall stub or other
+ *    masked code runs (exo_mask) is handled when it unmasks. Either way
+ *    the handler may make hypercalls.
  *
  * exo_doorbell_ring(id): ring guest id: 0, -EXO_ENOENT (not running, or no
  * doorbell set up yet), -EXO_EPERM (no frame shared between the two),
@@ -175,7 +259,8 @@ _Static_assert(__builtin_offsetof(struct exo_trap_frame, ss) == 168, "ss");
 typedef int (*exo_trap_handler)(struct exo_trap_frame *frame);
 /* Install h for vector (0..EXO_VECTORS-1; NULL: none); returns the
  * handler it replaces, so a library that borrows a vector for a moment
- * can give it back. An interrupt's frame has error_code 0. */
+ * can give it back. An interrupt's frame has error_code 0; one deferred
+ * by exo_mask has only its vector (rip, cs and the rest are 0). */
 exo_trap_handler exo_trap_set(unsigned vector, exo_trap_handler h);
 /* Replace guestlib's entry stub for vector with a library OS's own (NULL
  * restores guestlib's). The stub receives the raw CPU frame; guestlib's
@@ -187,7 +272,9 @@ void exo_idt_set(unsigned vector, void (*entry)(void));
  * keeps data below its stack pointer (the x86-64 ABI's red zone), which
  * the CPU's exception frame would overwrite, and whose stack may not be
  * mapped yet. One stack for all such vectors: their handlers must not
- * fault into each other. */
+ * fault into each other. EXO_VEC_ABORT, which may arrive inside any of
+ * them, has a stack of its own, and so do the upcall vectors
+ * (exo_upcall_setup). */
 void exo_idt_ist(unsigned vector, int on);
 /* Report an exception to hv, which ends the guest. */
 __attribute__((noreturn)) void exo_trap_report(const struct exo_trap_frame *f, uint64_t cr2);
