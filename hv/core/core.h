@@ -524,8 +524,9 @@ void hv_plat_scrub(struct hv_pool *pool, uint64_t first, uint64_t n);
 void hv_plat_inject(struct hv_guest *g, uint32_t vector);
 
 /* Make g's vCPU leave guest mode soon (kvm: immediate_exit and a signal
- * to its thread; metal: its slice ends). From any thread, lock held or
- * not; nothing if g is not running. */
+ * to its thread; metal: nothing, as no guest is in guest mode while hv
+ * runs on its one CPU). From any thread, lock held or not; nothing if g
+ * is not running. */
 void hv_plat_kick(struct hv_guest *g);
 
 /* g's vCPU waits (g->blocked, HV_NEXT_BLOCKED) and should run again:

@@ -76,6 +76,11 @@ static int64_t wait(struct hv_guest *g, const struct exo_hc_doorbell *a)
 		g->db_rung = 0;
 		rc = 1;
 	} else if (a->timeout_ns) {
+		if (g->slice_ending) { /* giving up the CPU answers the upcall */
+			g->slice_ending = 0;
+			g->yield_until = 0;
+			g->stats.slice_in_time++;
+		}
 		g->blocked = g->wait_began = 1;
 		g->wake_rax = 0;
 		uint64_t now = hv_plat_now_ns();

@@ -61,7 +61,8 @@ static void publish_request(struct hv_guest *v)
 static uint64_t entitlement(const struct hv_pool *p, const struct hv_guest *g, uint64_t caps)
 {
 	uint64_t cap = g->cap_frames < p->nframes ? g->cap_frames : p->nframes;
-	return caps ? (uint64_t)((unsigned __int128)p->nframes * cap / caps) : 0;
+	/* nframes and cap are below 2^28 (1 TiB of frames): the product fits */
+	return caps ? p->nframes * cap / caps : 0;
 }
 
 /* Ask victims for need frames on g's behalf: 0 once asked, -EXO_ENOMEM

@@ -36,6 +36,8 @@ int hv_slice_end(struct hv_guest *g)
 	return preempt;
 }
 
+/* A guest that gives up the CPU in its grace (a yield, or a WAIT that
+ * blocks) answered the upcall in time. */
 void hv_slice_yield(struct hv_guest *g)
 {
 	hv_plat_lock(g->pool);

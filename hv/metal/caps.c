@@ -37,6 +37,21 @@ uint64_t metal_ns_to_tsc(uint64_t ns, uint64_t tsc_khz)
 	return whole > UINT64_MAX - part ? UINT64_MAX : whole + part;
 }
 
+uint64_t metal_tsc_to_ns(uint64_t tsc, uint64_t tsc_khz)
+{
+	if (!tsc_khz)
+		return 0;
+	/* Whole milliseconds, then the rest: no product can overflow. */
+	uint64_t ms = tsc / tsc_khz, rest = tsc % tsc_khz;
+	return ms * 1000000 + rest * 1000000 / tsc_khz;
+}
+
+uint64_t metal_ticks_to_stop(uint64_t slice_left, uint64_t deadline, uint64_t now)
+{
+	uint64_t to_deadline = deadline > now ? deadline - now : 0;
+	return to_deadline < slice_left ? to_deadline : slice_left;
+}
+
 uint32_t metal_timer_value(uint64_t tsc, unsigned shift)
 {
 	uint64_t v = tsc >> shift;

@@ -27,6 +27,15 @@ uint64_t metal_eptp(uint64_t pml4_hpa);
  * deadline that never comes). */
 uint64_t metal_ns_to_tsc(uint64_t ns, uint64_t tsc_khz);
 
+/* Nanoseconds in tsc TSC ticks at tsc_khz (0 if the rate is 0): the clock
+ * of hv_plat_now_ns, exact to the nanosecond for 584 years of ticks. */
+uint64_t metal_tsc_to_ns(uint64_t tsc, uint64_t tsc_khz);
+
+/* TSC ticks a guest may run before hv must look at the clock again: the
+ * nearer of what is left of its slice and the earliest deadline (a TSC
+ * value; UINT64_MAX: none), 0 if that has passed. */
+uint64_t metal_ticks_to_stop(uint64_t slice_left, uint64_t deadline, uint64_t now);
+
 /* The VMX-preemption timer value for a slice of tsc TSC ticks: the timer
  * counts down once every 2^shift TSC ticks (IA32_VMX_MISC[4:0]) from a
  * 32-bit value; at least 1, so that a guest always makes progress. */

@@ -175,7 +175,7 @@ void metal_main(uint32_t magic, uint32_t info)
 	hv_pool_init(&pool, nframes, owner, base, grant_head, grants, GRANTS_MAX);
 	memset(base, 0, nframes * EXO_PAGE_SIZE); /* free frames read zero */
 	tsc_khz = metal_tsc_khz();
-	metal_sched_init(&caps, tsc_khz);
+	metal_sched_init(&caps);
 	unsigned guests = 0;
 	for (unsigned i = 0; i < boot.nmod; i++)
 		guests += !is_shim(i);
@@ -186,8 +186,10 @@ void metal_main(uint32_t magic, uint32_t info)
 	for (unsigned i = 0; i < boot.nmod;)
 		i = run_group(i);
 	const struct metal_sched_stats *st = metal_sched_stats();
-	metal_printf("metal: run queue: %lu slices, %lu ended by the preemption timer, %lu waits, "
-		     "%lu idle waits\n", st->slices, st->preempted, st->waits, st->idle_waits);
+	metal_printf("metal: run queue: %lu turns, %lu slices of %lu ms, %lu preempted, %lu yields, "
+		     "%lu waits, %lu idle waits\n", st->turns, st->slices,
+		     (uint64_t)(HV_SLICE_NS / 1000000), st->preempted, st->yields, st->waits,
+		     st->idle_waits);
 	const char *bad = hv_pool_check(&pool);
 	if (bad) {
 		metal_printf("metal: internal error in hv: %s\n", bad);

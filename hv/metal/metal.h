@@ -6,7 +6,7 @@
  * VPID, over the same hv/core and ABI as the kvm platform. It runs
  * identity-mapped on one CPU with interrupts off; its guests share that CPU
  * through a run queue (sched.c) whose slices end by the VMX-preemption
- * timer.
+ * timer, with hv/core's slice-end upcall and grace.
  */
 #ifndef HV_METAL_H
 #define HV_METAL_H
@@ -33,7 +33,7 @@ int metal_vprintf(const char *fmt, va_list ap);
 __attribute__((noreturn)) void metal_exit(int ok);
 
 /* mb2.c: what the multiboot2 loader handed over. */
-#define METAL_MODULES_MAX 32
+#define METAL_MODULES_MAX 64
 struct metal_module {
 	uint64_t start, end;  /* physical, identity-mapped */
 	const char *cmdline;  /* see module.c, or "posix-shim" */
@@ -127,8 +127,10 @@ struct metal_vm {
 	int launched;                /* VMLAUNCH done: the next entry is VMRESUME */
 	uint32_t proc;               /* the VMCS's processor-based controls */
 	uint32_t irq;                /* a vector waiting for delivery, 0: none */
+	int exc_pending;             /* hv_plat_exception: exc_vector at the next entry */
+	uint32_t exc_vector;
 	uint64_t deadline;           /* TSC of hv_plat_deadline, 0: none */
-	int kicked;                  /* end the slice at the next exit */
+	uint64_t used;               /* TSC ticks of CPU since its last slice ended */
 	int woken;                   /* left a WAIT: resume with rax = g.wake_rax */
 	/* What VMX does not switch (sched.c saves and loads it). */
 	uint64_t syscall_msrs[5];
@@ -174,26 +176,29 @@ extern const uint32_t metal_syscall_msr[5]; /* the MSRs a guest owns outright */
 
 /* vmexit.c: one VM exit of the current guest (its VMCS current). */
 enum metal_next {
-	METAL_RESUME, /* enter the guest again */
-	METAL_YIELD,  /* its slice is over: to the back of the queue */
+	METAL_RESUME, /* enter the guest again (the run queue may still
+			 switch: the preemption timer's exits land here) */
+	METAL_YIELD,  /* it gave up the CPU (EXO_HC_YIELD): to the back of the queue */
 	METAL_BLOCK,  /* it waits (g.blocked) */
 	METAL_END,    /* it ended (g.end, the report printed) */
 };
 enum metal_next metal_vm_exit_handle(struct metal_vm *vm);
 /* VMLAUNCH/VMRESUME itself failed: the guest ends with the reason. */
 void metal_vm_entry_failed(struct metal_vm *vm);
-/* Before each entry: deliver vm->irq if the guest can take it now, else
- * ask for an exit when it can (interrupt-window exiting). */
+/* Before each entry: raise the exception hv_plat_exception asked for,
+ * whatever the guest's IF (it takes precedence: vm->irq stays pending);
+ * else deliver vm->irq if the guest can take it now, else ask for an exit
+ * when it can (interrupt-window exiting). */
 void metal_vm_deliver(struct metal_vm *vm);
 
 /* enter.S: run the current VMCS's guest until its next exit. 0, or 1 if
  * VMLAUNCH/VMRESUME failed. */
 int metal_enter(struct metal_regs *r, int launched);
 
-/* sched.c: the run queue. Guests started together run at once, in
- * slices; metal_sched_run returns when every one of them has ended (each
- * reported and destroyed). */
-void metal_sched_init(const struct metal_vmx_caps *caps, uint64_t tsc_khz);
+/* sched.c: the run queue. Guests started together run at once, sharing
+ * the CPU in HV_SLICE_NS slices; metal_sched_run returns when every one of
+ * them has ended (each reported and destroyed). */
+void metal_sched_init(const struct metal_vmx_caps *caps);
 void metal_sched_start(struct metal_vm *vm); /* a created guest joins the queue */
 void metal_sched_run(void);
 struct metal_vm *metal_sched_current(void);  /* the guest being handled, or NULL */
@@ -201,7 +206,11 @@ void metal_sched_wake(struct metal_vm *vm);  /* a blocked guest is ready again *
 void metal_sched_deadline(struct metal_vm *vm, uint64_t ns); /* hv_plat_deadline */
 /* What the scheduler did, for the summary line. */
 struct metal_sched_stats {
-	uint64_t slices, preempted, waits, idle_waits;
+	uint64_t turns;     /* times a guest got the CPU */
+	uint64_t slices;    /* slices used, every guest's together (hv_slice_end) */
+	uint64_t preempted; /* turns hv ended by force */
+	uint64_t yields;    /* turns the guest ended by EXO_HC_YIELD */
+	uint64_t waits, idle_waits;
 };
 const struct metal_sched_stats *metal_sched_stats(void);
 
@@ -212,8 +221,11 @@ void metal_output_flush(struct metal_vm *vm); /* a partial last line */
 void metal_report(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));    /* "metal: [NAME: ]TEXT" */
 
-/* tsc.c: the TSC rate in kHz, measured against the PIT; 0 if it cannot. */
+/* tsc.c: the TSC rate in kHz, measured against the PIT; 0 if it cannot.
+ * It is also the rate of hv/metal's clock (hv_plat_now_ns, 2 GHz when it
+ * could not be measured), which metal_ns_ticks converts to TSC ticks. */
 uint64_t metal_tsc_khz(void);
+uint64_t metal_ns_ticks(uint64_t ns);
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

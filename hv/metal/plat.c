@@ -7,9 +7,12 @@
  * else, so the pool lock is a no-op and "another guest's vCPU" is never in
  * guest mode while hv runs. Binding is the EPT (read-write for frames a
  * guest owns or is granted read-write, read-only otherwise), unbinding is
- * the EPT entry gone and INVEPT, injecting is a vector the scheduler
- * delivers at the guest's next entry, and a deadline is a TSC value the
- * scheduler watches.
+ * the EPT entry gone and INVEPT, injecting a vector or raising an
+ * exception is an event vmexit.c delivers at the guest's next entry, the
+ * clock is the TSC (tsc.c), and a deadline is a TSC value the run queue
+ * watches and loads into the preemption timer; any exit may set any
+ * guest's, since all of them are handled between one exit and the next
+ * entry.
  *
  * With several guests each line a guest writes (its console, a program's
  * stdout and stderr) is printed whole, after "NAME: ", and hv's reports
@@ -94,13 +97,23 @@ void hv_plat_inject(struct hv_guest *g, uint32_t vector)
 	hv_plat_kick(g);
 }
 
-/* Only the guest whose exit hv is handling can be in a slice: it ends at
- * this exit. Any other guest is already out of guest mode. */
+/* Nothing to do: hv runs only between one guest's exit and its next
+ * entry, so no guest is in guest mode now, and the one whose exit this is
+ * gets its vector at that entry, which comes next. Ending its turn here
+ * would take the CPU from a guest just given a slice-end upcall and its
+ * grace. */
 void hv_plat_kick(struct hv_guest *g)
 {
+	(void)g;
+}
+
+/* At g's next entry, before any pending vector (vmexit.c). g may be any
+ * guest: a victim's abort runs when its deadline passes, whoever runs. */
+void hv_plat_exception(struct hv_guest *g, uint32_t vector)
+{
 	struct metal_vm *vm = g->plat;
-	if (vm == metal_sched_current())
-		vm->kicked = 1;
+	vm->exc_pending = 1;
+	vm->exc_vector = vector;
 }
 
 void hv_plat_wake(struct hv_guest *g)

@@ -1,33 +1,46 @@
 /*
  * hv/metal/sched.c: the run queue that shares hv/metal's one CPU.
  *
- * Ready guests wait in a FIFO queue; the one at its head runs one slice
- * (SLICE_MS of TSC time) and goes to the back. The VMX-preemption timer
- * ends a slice that the guest does not end itself: it counts down from
- * the value loaded at each VM entry, once every 2^IA32_VMX_MISC[4:0] TSC
- * ticks, so each entry loads what is left of the slice. A guest in
- * EXO_DB_WAIT (hv_exit said HV_NEXT_BLOCKED) leaves the queue until a ring
- * wakes it (hv_plat_wake) or its deadline passes: deadlines are TSC values
- * checked before every slice, and when every remaining guest waits, hv
- * spins on the TSC (interrupts are off) until the earliest one. A guest
- * that ends is reported and destroyed at once, while the others run.
+ * Ready guests wait in a FIFO queue; the one at its head gets the CPU (a
+ * turn) and keeps it until it yields (EXO_HC_YIELD), waits, ends or is
+ * preempted, then goes to the back. CPU time is accounted per guest in
+ * TSC ticks; each time a guest has used HV_SLICE_NS (the exo page's
+ * slice_ns), hv/core's hv_slice_end decides: a guest without a slice-end
+ * vector is preempted at once, one with a vector gets that upcall and
+ * keeps the CPU through its grace, after which hv_guest_deadline says 1
+ * unless it yielded. So a guest that never yields still gets only its
+ * slice, and one that listens gives up the CPU itself.
+ *
+ * The VMX-preemption timer makes this hold for a guest that never exits:
+ * it counts down from the value loaded at each VM entry, once every
+ * 2^IA32_VMX_MISC[4:0] TSC ticks, and each entry loads the time to the
+ * nearer of the guest's slice end and the earliest deadline of any guest
+ * (hv_plat_deadline: a WAIT's or a waiting allocation's timeout, a
+ * revocation's deadline, a slice's grace). Its exit comes back as an
+ * ordinary one, and the turn's loop does what is due before the next
+ * entry: deadlines of guests that are not running are served on time too
+ * (an abort takes a victim's frames while the requester's turn goes on),
+ * and only the running guest's own can end its turn.
+ *
+ * A guest in EXO_DB_WAIT or a waiting allocation (HV_NEXT_BLOCKED) leaves
+ * the queue until hv_plat_wake or its deadline; when every remaining guest
+ * waits, hv spins on the TSC (interrupts are off) until the earliest
+ * deadline. A guest that ends is reported and destroyed at once, while
+ * the others run.
  *
  * Switching guests switches what VMX leaves in the CPU: the current VMCS
  * (VMPTRLD; several VMCSs may be active on one CPU, so VMCLEAR waits for
  * the guest's end), the x87/SSE registers (FXSAVE/FXRSTOR: guests cannot
  * enable AVX state, XSETBV exits and ends them), the SYSCALL MSRs the MSR
  * bitmap lets guests write directly, and CR2, which a guest's page-fault
- * handler may not have read yet when its slice ends.
+ * handler may not have read yet when its turn ends.
  */
 #include "caps.h"
 #include "metal.h"
 #include "vmcs.h"
 
-#define SLICE_MS 5
-#define SLICE_TSC_NO_KHZ 10000000ull /* no TSC rate: about 5 ms at 2 GHz */
-
 static const struct metal_vmx_caps *vmx;
-static uint64_t tsc_khz, slice_tsc;
+static uint64_t slice_tsc;
 static struct metal_vm *queue[METAL_VMS_MAX];
 static unsigned head, queued;
 static struct metal_vm *live[METAL_VMS_MAX]; /* started and not yet ended */
@@ -36,11 +49,10 @@ static struct metal_vm *current; /* the guest whose exit hv is handling */
 static struct metal_vm *loaded;  /* whose VMCS and registers the CPU holds */
 static struct metal_sched_stats stats;
 
-void metal_sched_init(const struct metal_vmx_caps *caps, uint64_t khz)
+void metal_sched_init(const struct metal_vmx_caps *caps)
 {
 	vmx = caps;
-	tsc_khz = khz;
-	slice_tsc = khz ? khz * SLICE_MS : SLICE_TSC_NO_KHZ;
+	slice_tsc = metal_ns_ticks(HV_SLICE_NS);
 }
 
 static void enqueue(struct metal_vm *vm)
@@ -82,11 +94,12 @@ void metal_sched_wake(struct metal_vm *vm)
 	enqueue(vm);
 }
 
+/* Any guest's, from any exit: the next entry's timer sees it. */
 void metal_sched_deadline(struct metal_vm *vm, uint64_t ns)
 {
 	uint64_t d = 0;
 	if (ns) {
-		uint64_t now = rdtsc(), ticks = metal_ns_to_tsc(ns, tsc_khz ? tsc_khz : 2000000);
+		uint64_t now = rdtsc(), ticks = metal_ns_ticks(ns);
 		d = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
 	}
 	vm->deadline = d;
@@ -128,13 +141,26 @@ static void switch_to(struct metal_vm *vm)
 	loaded = vm;
 }
 
-/* The end of a guest: its last output, how it ended, its status; then
- * everything it had goes back (hv/core's frames and grants, the arena's
- * pages). */
+/* metal has no --stats: what hv/core counted for the guest goes on the
+ * console, one line before its status (the Bochs test reads it). */
+static void report_stats(struct metal_vm *vm)
+{
+	const struct hv_stats *s = &vm->g.stats;
+	metal_report(vm->g.name, "stats: slices %lu, upcalls %lu answered %lu, preempted %lu; "
+		     "frames peak %lu, asked %lu given %lu aborted %lu, requests met %lu, "
+		     "allocations waited %lu", s->slices, s->slice_upcalls, s->slice_in_time,
+		     s->preempted, s->peak_owned, s->revoke_asked, s->revoke_given,
+		     s->revoke_aborted, s->revoke_in_time, s->waited);
+}
+
+/* The end of a guest: its last output, how it ended, its counters, its
+ * status; then everything it had goes back (hv/core's frames and grants,
+ * the arena's pages). */
 static void finish(struct metal_vm *vm)
 {
 	metal_output_flush(vm);
 	hv_report_end(&vm->g);
+	report_stats(vm);
 	metal_printf("metal: guest %s exit status %d\n", vm->g.name, hv_end_status(&vm->g));
 	if (loaded == vm)
 		loaded = 0;
@@ -144,29 +170,40 @@ static void finish(struct metal_vm *vm)
 	metal_guest_destroy(vm);
 }
 
-/* Deadlines that passed: a guest still waiting resumes with 0. */
-static void deadlines(void)
+/* Every deadline that passed, whoever it belongs to: a waiting guest
+ * resumes (hv/core set what it returns), owed frames are taken, a grace
+ * is over. 1 if the running guest's own says it must be preempted. */
+static int deadlines(uint64_t now)
 {
-	uint64_t now = rdtsc();
+	int preempt = 0;
 	for (unsigned i = 0; i < nlive; i++) {
 		struct metal_vm *vm = live[i];
 		if (!vm->deadline || now < vm->deadline)
 			continue;
-		vm->deadline = 0;
-		hv_guest_deadline(&vm->g);
+		vm->deadline = 0; /* hv_guest_deadline re-arms what is left */
+		if (hv_guest_deadline(&vm->g) && vm == current)
+			preempt = 1;
 		if (vm->state == METAL_BLOCKED && !vm->g.blocked)
 			metal_sched_wake(vm);
 	}
+	return preempt;
 }
 
-/* Nothing is ready: wait for the earliest deadline. A guest blocks only
- * in a WAIT with a timeout, so one exists unless hv/core broke that. */
-static void idle(void)
+static uint64_t earliest_deadline(void)
 {
 	uint64_t first = UINT64_MAX;
 	for (unsigned i = 0; i < nlive; i++)
 		if (live[i]->deadline && live[i]->deadline < first)
 			first = live[i]->deadline;
+	return first;
+}
+
+/* Nothing is ready: wait for the earliest deadline. A guest blocks only
+ * with a timeout (a WAIT's, an allocation's), so one exists unless hv/core
+ * broke that. */
+static void idle(void)
+{
+	uint64_t first = earliest_deadline();
 	if (first == UINT64_MAX)
 		hv_plat_panic("every guest waits and none has a deadline");
 	stats.idle_waits++;
@@ -174,27 +211,58 @@ static void idle(void)
 		__asm__ volatile("pause");
 }
 
-/* One slice of vm: entries and exits until the slice is over, it blocks
- * or it ends. */
-static void slice(struct metal_vm *vm)
+/* A turn is over: next says why (METAL_RESUME: hv preempted it). */
+static void leave(struct metal_vm *vm, enum metal_next next)
+{
+	current = 0;
+	if (next == METAL_END) {
+		vm->state = METAL_ENDED;
+		finish(vm);
+	} else if (next == METAL_BLOCK) {
+		stats.waits++;
+		vm->state = METAL_BLOCKED;
+		if (!vm->g.blocked) /* already served during its own exit */
+			metal_sched_wake(vm);
+	} else {
+		if (next == METAL_YIELD)
+			stats.yields++;
+		else
+			stats.preempted++;
+		enqueue(vm);
+	}
+}
+
+/* One turn of vm: entries and exits until it yields, waits, ends or is
+ * preempted. Time between entries (hv handling its exits) is its too. */
+static void turn(struct metal_vm *vm)
 {
 	switch_to(vm);
 	current = vm;
 	vm->state = METAL_RUNNING;
-	vm->kicked = 0;
 	if (vm->woken) {
 		vm->woken = 0;
 		vm->regs.rax = vm->g.wake_rax;
 	}
-	stats.slices++;
-	uint64_t end = rdtsc() + slice_tsc;
+	stats.turns++;
+	uint64_t last = rdtsc();
+	enum metal_next next = METAL_RESUME;
 	for (;;) {
 		uint64_t now = rdtsc();
-		if (now >= end || vm->kicked)
+		vm->used += now - last;
+		last = now;
+		if (next != METAL_RESUME)
+			break;
+		int preempt = deadlines(now);
+		if (vm->used >= slice_tsc) {
+			vm->used %= slice_tsc;
+			stats.slices++;
+			preempt |= hv_slice_end(&vm->g);
+		}
+		if (preempt)
 			break;
 		metal_vm_deliver(vm);
-		vmwrite(VMX_PREEMPTION_TIMER_VALUE, metal_timer_value(end - now, vmx->timer_shift));
-		enum metal_next next;
+		uint64_t until = metal_ticks_to_stop(slice_tsc - vm->used, earliest_deadline(), now);
+		vmwrite(VMX_PREEMPTION_TIMER_VALUE, metal_timer_value(until, vmx->timer_shift));
 		if (metal_enter(&vm->regs, vm->launched)) {
 			metal_vm_entry_failed(vm);
 			next = METAL_END;
@@ -202,33 +270,17 @@ static void slice(struct metal_vm *vm)
 			vm->launched = 1;
 			next = metal_vm_exit_handle(vm);
 		}
-		if (next == METAL_RESUME)
-			continue;
-		current = 0;
-		if (next == METAL_YIELD)
-			stats.preempted++;
-		if (next == METAL_BLOCK) {
-			vm->state = METAL_BLOCKED;
-			stats.waits++;
-		} else if (next == METAL_END) {
-			vm->state = METAL_ENDED;
-			finish(vm);
-		} else {
-			enqueue(vm);
-		}
-		return;
 	}
-	current = 0;
-	enqueue(vm);
+	leave(vm, next);
 }
 
 void metal_sched_run(void)
 {
 	while (nlive) {
-		deadlines();
+		deadlines(rdtsc());
 		struct metal_vm *vm = dequeue();
 		if (vm)
-			slice(vm);
+			turn(vm);
 		else
 			idle();
 	}

@@ -4,9 +4,10 @@
  * Every exit a guest can cause on purpose or by mistake (port I/O, an
  * access its EPT refuses, hlt, a triple fault, a failed entry) becomes a
  * struct hv_exit, and hv_exit decides and reports. What stays here is
- * metal's own business: CPUID and MSR emulation, the preemption timer
- * that ends a slice, and delivering doorbell vectors (an external
- * interrupt injected at VM entry once the guest can take it).
+ * metal's own business: CPUID and MSR emulation, the preemption timer's
+ * exits (the run queue decides what they mean), and delivering events:
+ * hv_plat_exception's exception at the next entry, doorbell and upcall
+ * vectors as external interrupts injected once the guest can take them.
  */
 #include "metal.h"
 #include "vmcs.h"
@@ -91,12 +92,24 @@ static void set_window(struct metal_vm *vm, int on)
 	}
 }
 
-/* An external interrupt is taken only with RFLAGS.IF set, outside the
+/* An exception (EXO_VEC_ABORT) goes first, whatever RFLAGS.IF: a hardware
+ * exception is not blocked by IF or by the shadow of STI or MOV SS. It
+ * replaces a #GP this entry would inject for an MSR: that #GP's RIP is
+ * the RDMSR/WRMSR itself, which runs again, and faults again, after the
+ * exception's handler returns. A pending vm->irq waits for the window.
+ *
+ * An external interrupt is taken only with RFLAGS.IF set, outside the
  * shadow of STI or MOV SS, and not on top of an event this entry already
  * injects (a #GP for an MSR). Else the guest exits as soon as it can take
  * one (exit reason 7) and the next entry delivers it. */
 void metal_vm_deliver(struct metal_vm *vm)
 {
+	if (vm->exc_pending) {
+		vmwrite(VM_ENTRY_INTR_INFO, vm->exc_vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID);
+		vm->exc_pending = 0;
+		set_window(vm, vm->irq != 0);
+		return;
+	}
 	if (!vm->irq) {
 		set_window(vm, 0);
 		return;
@@ -162,7 +175,9 @@ static enum metal_next decided(struct metal_vm *vm, const struct hv_exit *e)
 		vm->regs.rax = rax;
 		skip_instruction();
 	}
-	return next == HV_NEXT_BLOCKED ? METAL_BLOCK : METAL_RESUME;
+	if (next == HV_NEXT_BLOCKED)
+		return METAL_BLOCK;
+	return next == HV_NEXT_YIELD ? METAL_YIELD : METAL_RESUME;
 }
 
 void metal_vm_entry_failed(struct metal_vm *vm)
@@ -210,8 +225,9 @@ enum metal_next metal_vm_exit_handle(struct metal_vm *vm)
 		e.type = HV_XT_SHUTDOWN;
 		return decided(vm, &e);
 	case EXIT_PREEMPTION_TIMER:
+		/* A slice's end or a deadline: sched.c looks at the clock. */
 		g->stats.exits[HV_EXIT_INTERRUPTED]++;
-		return METAL_YIELD;
+		return METAL_RESUME;
 	case EXIT_INTERRUPT_WINDOW:
 		/* The guest can take vm->irq now: the next entry delivers it. */
 		g->stats.exits[HV_EXIT_INTERRUPTED]++;

@@ -73,3 +73,30 @@ Test(caps, the_preemption_timer_counts_tsc_ticks_shifted_by_its_rate)
 	cr_assert_eq(metal_timer_value(3, 5), 1, "a slice never loads 0");
 	cr_assert_eq(metal_timer_value(1ull << 40, 0), UINT32_MAX);
 }
+
+Test(caps, tsc_ticks_become_nanoseconds_at_the_measured_rate)
+{
+	cr_assert_eq(metal_tsc_to_ns(200000, 200000), 1000000);    /* 1 ms at 200 MHz */
+	cr_assert_eq(metal_tsc_to_ns(3000, 2000000), 1500);        /* 1.5 us at 2 GHz */
+	cr_assert_eq(metal_tsc_to_ns(25960000000ull, 2596000), 10000000000ull);
+	cr_assert_eq(metal_tsc_to_ns(1, 200000), 5);
+	cr_assert_eq(metal_tsc_to_ns(12345, 0), 0, "no rate: no time");
+}
+
+Test(caps, the_tsc_clock_does_not_overflow_on_a_large_count)
+{
+	/* 2^63 ticks at 2.596 GHz: about 112 years, in nanoseconds. */
+	uint64_t t = 1ull << 63, khz = 2596000;
+	cr_assert_eq(metal_tsc_to_ns(t, khz), t / khz * 1000000 + t % khz * 1000000 / khz);
+	cr_assert_gt(metal_tsc_to_ns(t, khz), 3500000000000000000ull);
+	cr_assert_eq(metal_tsc_to_ns(metal_ns_to_tsc(7000000, khz), khz), 7000000);
+}
+
+Test(caps, a_guest_runs_until_its_slice_ends_or_the_earliest_deadline)
+{
+	cr_assert_eq(metal_ticks_to_stop(2000000, UINT64_MAX, 5000), 2000000, "no deadline");
+	cr_assert_eq(metal_ticks_to_stop(2000000, 505000, 5000), 500000, "a deadline first");
+	cr_assert_eq(metal_ticks_to_stop(1000, 505000, 5000), 1000, "the slice ends first");
+	cr_assert_eq(metal_ticks_to_stop(2000000, 4000, 5000), 0, "a deadline that passed");
+	cr_assert_eq(metal_ticks_to_stop(2000000, 5000, 5000), 0, "a deadline now");
+}
