@@ -113,6 +113,14 @@ static int ask_victims(struct hv_guest *g, uint64_t n, uint64_t need)
 		}
 		if (v->revoke_vector)
 			hv_plat_inject(v, v->revoke_vector);
+		/* A victim asleep in EXO_DB_WAIT could not answer before its
+		 * deadline: its WAIT ends now, as if it had timed out. */
+		if (v->blocked && !v->alloc_waiting) {
+			v->blocked = 0;
+			v->wake_rax = 0;
+			v->wait_until = 0;
+			hv_plat_wake(v);
+		}
 	}
 	return 0;
 }

@@ -290,7 +290,8 @@ struct exo_hc_lookup {
  * passes (0: do not block): returns 1 for a ring (one since the last WAIT
  * returned 1, or since SETUP), 0 for the timeout. The vector is raised as
  * well, when the caller enables interrupts. A guest that has nothing to
- * do waits here; `hlt` still ends it, as before.
+ * do waits here; `hlt` still ends it, as before. A revocation request
+ * (below) ends a WAIT early, returning 0, so that the guest can answer.
  */
 #define EXO_DB_SETUP 0u
 #define EXO_DB_RING 1u

@@ -293,3 +293,20 @@ Test(revoke, a_slice_end_raises_the_upcall_and_a_late_yield_is_preempted)
 	cr_assert_eq(a->g.stats.slices, 3);
 	cr_assert_eq(a->g.exo->slices, 3);
 }
+
+Test(revoke, a_request_wakes_a_victim_asleep_in_wait)
+{
+	cr_assert_eq(alloc_now(b, 31), 31);
+	cr_assert_eq(alloc_now(c, 28), 28);
+	struct exo_hc_doorbell w = { .op = EXO_DB_WAIT, .timeout_ns = 10ull * 1000 * 1000 * 1000 };
+	memcpy(fp->host + block(b), &w, sizeof w);
+	uint64_t rax;
+	struct hv_exit e = { .type = HV_XT_IO, .port = EXO_HC_PORT + EXO_HC_DOORBELL, .size = 4,
+			     .value = (uint32_t)block(b) };
+	cr_assert_eq(hv_exit(&b->g, &e, &rax), HV_NEXT_BLOCKED);
+	cr_assert_eq(alloc(a, 10, 0, &rax), HV_NEXT_BLOCKED);
+	cr_assert_not(b->g.blocked, "b's WAIT ended so that it can answer");
+	cr_assert_eq(b->g.wake_rax, 0);
+	cr_assert_eq(b->wakes, 1);
+	cr_assert(a->g.blocked, "a still waits for b's frames");
+}
