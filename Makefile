@@ -415,15 +415,23 @@ $(B)/bench/guests-%: apps/guests/%_linux.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $<
 
+# apps/replace's native scan (scan_linux.c), for its comparison with Linux.
+$(B)/bench/replace-scan: apps/replace/scan_linux.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $<
+
 # vmbench (Appel and Li's primitives), then apps/syscalls: single system
 # calls and real programs (tests/programs/build.sh), natively and on exo;
-# then apps/guests: guest start, many guests, round trips between guests.
+# then apps/guests: guest start, many guests, round trips between guests;
+# then apps/replace: application-controlled replacement under revocation,
+# and revocation's latency.
 bench:
 	$(MAKE) deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
-	$(MAKE) all $(B)/bench/vmbench-linux $(GUESTS_BENCH)
+	$(MAKE) all $(B)/bench/vmbench-linux $(GUESTS_BENCH) $(B)/bench/replace-scan
 	bash apps/vmbench/bench.sh $(B)
 	bash apps/syscalls/bench.sh $(B)
 	bash apps/guests/bench.sh $(B)
+	bash apps/replace/bench.sh $(B)
 
 # --- packages ---
 

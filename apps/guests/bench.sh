@@ -47,24 +47,8 @@ TIMEOUT=${GUESTS_TIMEOUT:-120}
 for f in "$EXO" "$IMG" "$RAW" "$PIPE" "$SPAWN"; do
 	[ -x "$f" ] || { echo "guests bench: $f is missing: make all $B/bench/guests-rawkvm $B/bench/guests-pipe $B/bench/guests-spawn" >&2; exit 1; }
 done
-rm -rf "$run"
-mkdir -p "$run"
-facts=$run/facts.tsv
-: >"$facts"
-fact() { local IFS=$'\t'; echo "$*" >>"$facts"; }
-
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-kernel=$(uname -r)
-kvm=
-for m in kvm_intel kvm_amd kvm_pvm; do [ -d /sys/module/$m ] && kvm=${kvm:+$kvm,}$m; done
-if [ -d /sys/module/kvm_pvm ]; then
-	kvmkind="paravirtual (kvm_pvm: no hardware virtualization; guest ring 0 is run by the host)"
-else
-	kvmkind="hardware (${kvm:-no KVM module})"
-fi
-machine="$cpu, $cores cores, Linux $kernel, KVM: $kvmkind"
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# shellcheck source=apps/bench-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../bench-common.sh"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "guests: $machine"
 echo "guests: load average at the start: $load0 (other work on the machine shows in the spread)"
@@ -198,21 +182,8 @@ done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 awk -F'\t' -v machine="$machine" -v date="$date" -v json="$out/guests.json" \
 	-v sreps="$START_REPS" -v mreps="$MANY_REPS" -v rtreps="$RT_REPS" -v rounds="$ROUNDS" -v many="$MANY" \
-	-v cgroup="$cgroup" -v load0="$load0" -v load1="$load1" '
-	function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
-	function sortn(a, n,   i, j, v) {
-		for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
-	}
-	# Statistics of the values of key k: sets MIN MED MAX, returns the count.
-	function stats(k,   n, i, a) {
-		n = cnt[k] + 0
-		if (!n) return 0
-		for (i = 1; i <= n; i++) a[i] = val[k, i]
-		sortn(a, n)
-		MIN = a[1]; MAX = a[n]
-		MED = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		return n
-	}
+	-v cgroup="$cgroup" -v load0="$load0" -v load1="$load1" \
+	-f "$(dirname "${BASH_SOURCE[0]}")/../bench-stats.awk" -f /dev/stdin "$facts" <<'AWK'
 	function add(k, v) { val[k, ++cnt[k]] = v }
 	function med(k) { return stats(k) ? MED : "" }
 	function ms(x) { return x == "" ? "n/a" : sprintf("%.2f ms", x) }
@@ -280,7 +251,7 @@ awk -F'\t' -v machine="$machine" -v date="$date" -v json="$out/guests.json" \
 
 		# --- 2. N guests at once
 		printf "\nN guests at once: exo run --pool N MiB --mem 1M with N smallest guests, against guests-rawkvm N; median of %d runs\n", mreps
-		printf "memory: peak RSS (wait4)%s\n", cgroup != "" ? "; cgroup: the peak charge of a memory cgroup made for the run, user and kernel memory (kernel part after /)" : "; no memory cgroup could be made here: RSS only (it does not see KVM'"'"'s kernel memory)"
+		printf "memory: peak RSS (wait4)%s\n", cgroup != "" ? "; cgroup: the peak charge of a memory cgroup made for the run, user and kernel memory (kernel part after /)" : "; no memory cgroup could be made here: RSS only (it does not see KVM's kernel memory)"
 		printf "%5s %-6s %11s %11s %8s %11s %8s %21s %8s %s\n", "N", "side", "wall", "per guest", "vs raw", "RSS/guest", "vs raw", "cgroup/guest", "vs raw", "first insn (first..last guest), ends"
 		printf "  \"many\": {\n    \"method\": %s,\n    \"rows\": [\n", jstr("guests-spawn, " mreps " runs each; per guest = the whole run divided by N; RSS is wait4 ru_maxrss; cgroup is memory.max_usage_in_bytes (v1) or memory.peak (v2) of a cgroup made for the run, kmem its kernel part (v1); first/last guest times from one extra exo run --stats") > json
 		nm = split(many, ns, " ")
@@ -334,7 +305,8 @@ awk -F'\t' -v machine="$machine" -v date="$date" -v json="$out/guests.json" \
 		printf "\n" > json
 		printf "    ],\n    \"failed\": {\"exo\": %s, \"linux\": %s}\n  }\n}\n", ("exo" in rfail) ? jstr(rfail["exo"]) : "null", \
 			("linux" in rfail) ? jstr(rfail["linux"]) : "null" > json
-	}' "$facts"
+	}
+AWK
 
 echo
 echo "machine: $machine"

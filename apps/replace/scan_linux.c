@@ -9,10 +9,10 @@
  * word of page i (the first pass), in a memory cgroup made for the run
  * under CGROUP (a memory cgroup directory, v1 or v2, this process may
  * make children in), so the pages are charged there. Then, with -r, it
- * lowers the cgroup's limit until at most RESIDENT of the pages are in
- * memory (mincore), which makes the kernel reclaim the rest: Linux's
- * counterpart of hv taking frames from the exo scanner. Then PASSES timed
- * scans read every page in order and check its content.
+ * lowers the cgroup's limit until about RESIDENT of the pages (within 16)
+ * stay in memory (mincore), which makes the kernel reclaim the rest:
+ * Linux's counterpart of hv taking frames from the exo scanner. Then
+ * PASSES timed scans read every page in order and check its content.
  *
  * Anonymous memory needs swap to be reclaimed: where the machine has swap
  * the pages are anonymous; where it has none they are a file of PAGES
@@ -24,18 +24,20 @@
  * Prints one line,
  *
  *   replace-scan: backing=anon|file pages=N passes=K resident=A..B
- *       limit_kib=L reclaim_ns=R elapsed_ns=T page_ins=I
+ *       limit_kib=L reclaimed=P reclaim_ns=R elapsed_ns=T page_ins=I
  *
  * resident: pages of the mapping in memory (mincore) when the timed scans
- * began and when they ended; limit_kib: the cgroup's limit at the end
- * ("-" without -r); reclaim_ns: the time the limit writes took (the
- * reclaim); elapsed_ns: the timed scans (CLOCK_MONOTONIC); page_ins: the
- * major faults during them (getrusage). Exit status 0; 1 after a one-line
- * reason "replace-scan: ...".
+ * began and when they ended; limit_kib: the cgroup's limit in the end
+ * ("-" without -r); reclaimed, reclaim_ns: the pages the first lowering
+ * of the limit took and how long that write took (the kernel reclaims
+ * before it returns); elapsed_ns: the timed scans (CLOCK_MONOTONIC);
+ * page_ins: the major faults during them (getrusage). Exit status 0; 1
+ * after a one-line reason "replace-scan: ...".
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,26 +51,36 @@
 
 #define PAGE 4096ul
 
-static char cg[4096], parent[4096], file[4096];
-static int joined;
+/* What cleanup undoes: the data file, and the cgroup (after moving back
+ * to the parent, by back's path and the text me). Set before each thing
+ * is made, so a signal at any moment leaves nothing behind. */
+static char cg[4096], back[4200], me[32], file[4096];
+static volatile sig_atomic_t joined;
 
-static void cleanup(void)
+/* Only async-signal-safe calls: it also runs from the signal handler. */
+static int cleanup(void)
 {
+	int ok = 1;
 	if (file[0])
 		unlink(file);
 	if (joined) {
-		char path[4200], me[32];
-		snprintf(path, sizeof path, "%s/cgroup.procs", parent);
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		int len = snprintf(me, sizeof me, "%d\n", (int)getpid());
-		if (fd >= 0) {
-			if (write(fd, me, (size_t)len) != len)
-				fprintf(stderr, "replace-scan: moving back to %s: %s\n", parent, strerror(errno));
+		int fd = open(back, O_WRONLY | O_CLOEXEC);
+		ssize_t len = (ssize_t)strlen(me);
+		ok = fd >= 0 && write(fd, me, (size_t)len) == len;
+		if (fd >= 0)
 			close(fd);
-		}
 	}
 	if (cg[0] && rmdir(cg) < 0)
-		fprintf(stderr, "replace-scan: removing cgroup %s: %s\n", cg, strerror(errno));
+		ok = 0;
+	return ok;
+}
+
+/* timeout(1)'s SIGTERM, or ^C: clean up, then die of the signal. */
+static void on_signal(int sig)
+{
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static _Noreturn void die(const char *fmt, ...)
@@ -79,7 +91,8 @@ static _Noreturn void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	cleanup();
+	if (!cleanup())
+		fprintf(stderr, "replace-scan: could not remove cgroup %s\n", cg);
 	exit(1);
 }
 
@@ -100,7 +113,8 @@ static unsigned long number(const char *s, const char *what)
 	return n;
 }
 
-/* The cgroup file that exists of v1's name and v2's, "" if neither. */
+/* The cgroup file that exists of v1's name and v2's, "" if neither (a
+ * static buffer: the next call reuses it). */
 static const char *cgfile(const char *v1, const char *v2)
 {
 	static char path[4200];
@@ -141,7 +155,8 @@ static unsigned long long cg_read(const char *path)
 
 static void cg_make(const char *under)
 {
-	snprintf(parent, sizeof parent, "%s", under);
+	snprintf(back, sizeof back, "%s/cgroup.procs", under);
+	snprintf(me, sizeof me, "%d\n", (int)getpid());
 	snprintf(cg, sizeof cg, "%s/replace-scan-%d", under, (int)getpid());
 	if (mkdir(cg, 0755) < 0) {
 		int e = errno;
@@ -151,11 +166,10 @@ static void cg_make(const char *under)
 	if (!cgfile("memory.limit_in_bytes", "memory.max")[0])
 		die("%s has no memory limit file: not a memory cgroup (v2: is +memory in %s's "
 		    "cgroup.subtree_control?)", cg, under);
-	char procs[4200], me[32];
+	char procs[4200];
 	snprintf(procs, sizeof procs, "%s/cgroup.procs", cg);
-	snprintf(me, sizeof me, "%d\n", (int)getpid());
-	cg_write(procs, me);
 	joined = 1;
+	cg_write(procs, me);
 }
 
 static int swap_present(void)
@@ -181,6 +195,19 @@ static unsigned long resident(void *map, unsigned long pages)
 	for (unsigned long i = 0; i < pages; i++)
 		n += vec[i] & 1;
 	return n;
+}
+
+/* Read every page in order and check it (n: the pass, for the message;
+ * 0 for an untimed one); a mismatch ends the program. */
+static void pass(const uint64_t *map, unsigned long pages, unsigned long n)
+{
+	for (unsigned long i = 0; i < pages; i++) {
+		const volatile uint64_t *p = map + i * PAGE / 8;
+		for (unsigned long w = 0; w < PAGE / 8; w++)
+			if (p[w] != i + 1)
+				die("pass %lu: page %lu word %lu holds %llu, not %lu", n, i, w,
+				    (unsigned long long)p[w], i + 1);
+	}
 }
 
 static long majflt(void)
@@ -213,6 +240,10 @@ int main(int argc, char **argv)
 		die("-r needs -c: the limit is a memory cgroup's");
 	if (!(vec = malloc(pages)))
 		die("out of memory");
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (under)
 		cg_make(under);
 
@@ -241,58 +272,65 @@ int main(int argc, char **argv)
 	if (!anon && msync(map, pages * PAGE, MS_SYNC) < 0)
 		die("msync: %s", strerror(errno));
 
-	/* Lower the limit until at most `want` pages stay: the charge also
-	 * holds this process's own pages and per-CPU reserves, so a limit
-	 * computed once may leave a few too many. */
+	/* Lower the limit so that about `want` pages stay. The charge also
+	 * holds this process's own pages and per-CPU reserves the kernel
+	 * drains only under pressure, so the first limit is a guess: the first
+	 * write (timed: the kernel reclaims at once) brings it near, then
+	 * untimed passes, each of which fills what the limit allows, tell how
+	 * far off it is, and the limit moves by half the difference. Within
+	 * 16 pages is near enough: reclaim frees 32 pages at a time, so what
+	 * stays under one limit varies by that much from pass to pass. */
 	char limit_kib[32] = "-";
 	int64_t reclaim = 0;
+	unsigned long reclaimed = 0;
 	if (want) {
-		const char *limit = cgfile("memory.limit_in_bytes", "memory.max");
+		char limit[4200];
+		snprintf(limit, sizeof limit, "%s", cgfile("memory.limit_in_bytes", "memory.max"));
 		const char *usage = cgfile("memory.usage_in_bytes", "memory.current");
 		if (!usage[0])
 			die("%s has no memory usage file", cg);
-		char upath[4200];
-		snprintf(upath, sizeof upath, "%s", usage);
-		unsigned long long bytes = cg_read(upath);
+		long long bytes = (long long)cg_read(usage);
 		unsigned long res = resident(map, pages);
-		for (int round = 0; res > want; round++) {
-			if (round == 20)
-				die("%lu pages still resident after 20 lowerings of the limit (to %llu KiB)",
-				    res, bytes / 1024);
-			unsigned long long less = (unsigned long long)(res - want) * PAGE;
-			if (bytes <= less)
-				die("the cgroup's charge (%llu KiB) is less than what must go", bytes / 1024);
-			bytes -= less;
+		for (int round = 0; round == 0 || res > want + 16 || res + 16 < want; round++) {
+			if (round == 10)
+				die("%lu pages resident, not %lu, after 10 settings of the limit (to %lld KiB)",
+				    res, want, bytes / 1024);
+			long long more = ((long long)want - (long long)res) * (long long)PAGE;
+			bytes += round ? more / 2 / (long long)PAGE * (long long)PAGE : more;
+			if (bytes <= 0)
+				die("the cgroup's charge is less than what must go");
 			char text[32];
-			snprintf(text, sizeof text, "%llu", bytes);
+			snprintf(text, sizeof text, "%lld", bytes);
 			int64_t t0 = now_ns();
 			cg_write(limit, text);
-			reclaim += now_ns() - t0;
+			if (round == 0) {
+				reclaim = now_ns() - t0;
+				reclaimed = res - resident(map, pages);
+			}
+			pass(map, pages, 0);
 			res = resident(map, pages);
 		}
-		snprintf(limit_kib, sizeof limit_kib, "%llu", bytes / 1024);
+		snprintf(limit_kib, sizeof limit_kib, "%lld", bytes / 1024);
 	}
 
 	unsigned long res0 = resident(map, pages);
 	long f0 = majflt();
 	int64_t t0 = now_ns();
 	for (unsigned long n = 1; n <= passes; n++)
-		for (unsigned long i = 0; i < pages; i++) {
-			const volatile uint64_t *p = map + i * PAGE / 8;
-			for (unsigned long w = 0; w < PAGE / 8; w++)
-				if (p[w] != i + 1)
-					die("pass %lu: page %lu word %lu holds %llu, not %lu", n, i, w,
-					    (unsigned long long)p[w], i + 1);
-		}
+		pass(map, pages, n);
 	int64_t elapsed = now_ns() - t0;
 	long faults = majflt() - f0;
 	unsigned long res1 = resident(map, pages);
 	printf("replace-scan: backing=%s pages=%lu passes=%lu resident=%lu..%lu limit_kib=%s "
-	       "reclaim_ns=%lld elapsed_ns=%lld page_ins=%ld\n", anon ? "anon" : "file", pages, passes,
-	       res0, res1, limit_kib, (long long)reclaim, (long long)elapsed, faults);
+	       "reclaimed=%lu reclaim_ns=%lld elapsed_ns=%lld page_ins=%ld\n", anon ? "anon" : "file",
+	       pages, passes, res0, res1, limit_kib, reclaimed, (long long)reclaim, (long long)elapsed,
+	       faults);
 	munmap(map, pages * PAGE);
 	if (fd >= 0)
 		close(fd);
-	cleanup();
+	if (!cleanup()) {
+		fprintf(stderr, "replace-scan: could not leave and remove cgroup %s\n", cg);
+		return 1;
+	}
 	return 0;
 }

@@ -30,24 +30,8 @@ REPS=${SYSCALLS_REPS:-5}
 COUNT_N=${SYSCALLS_COUNT_N:-200}
 PREPS=${PROGRAMS_REPS:-5}
 TIMEOUT=${SYSCALLS_TIMEOUT:-300}
-rm -rf "$run"
-mkdir -p "$run"
-facts=$run/facts.tsv
-: >"$facts"
-fact() { local IFS=$'\t'; echo "$*" >>"$facts"; }
-
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-kernel=$(uname -r)
-kvm=
-for m in kvm_intel kvm_amd kvm_pvm; do [ -d /sys/module/$m ] && kvm=${kvm:+$kvm,}$m; done
-if [ -d /sys/module/kvm_pvm ]; then
-	kvmkind="paravirtual (kvm_pvm: no hardware virtualization; guest ring 0 is run by the host)"
-else
-	kvmkind="hardware (${kvm:-no KVM module})"
-fi
-machine="$cpu, $cores cores, Linux $kernel, KVM: $kvmkind"
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# shellcheck source=apps/bench-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../bench-common.sh"
 echo "syscalls: $machine"
 
 # reason ERRFILE STATUS: why an exo run failed: timed out, or exo's last
@@ -203,21 +187,8 @@ fi
 
 awk -F'\t' -v machine="$machine" -v date="$date" -v json="$out/syscalls.json" \
 	-v dat="$run/syscalls.dat" -v pdat="$run/programs.dat" -v target="$TARGET_MS" \
-	-v reps="$REPS" -v countn="$COUNT_N" -v preps="$PREPS" -v progs_na="$progs_na" '
-	function jstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
-	function sortn(a, n,   i, j, v) {
-		for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
-	}
-	# stats of key k in (cnt, val): sets MIN MED MAX, returns count
-	function stats(k,   n, i, a) {
-		n = cnt[k] + 0
-		if (!n) return 0
-		for (i = 1; i <= n; i++) a[i] = val[k, i]
-		sortn(a, n)
-		MIN = a[1]; MAX = a[n]
-		MED = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-		return n
-	}
+	-v reps="$REPS" -v countn="$COUNT_N" -v preps="$PREPS" -v progs_na="$progs_na" \
+	-f "$(dirname "${BASH_SOURCE[0]}")/../bench-stats.awk" -f /dev/stdin "$facts" <<'AWK'
 	function t(ns) {
 		if (ns < 10000) return sprintf("%.0f ns", ns)
 		if (ns < 10000000) return sprintf("%.1f us", ns / 1000)
@@ -295,7 +266,8 @@ awk -F'\t' -v machine="$machine" -v date="$date" -v json="$out/syscalls.json" \
 		printf "  ]\n}\n" > json
 		for (i = 1; i <= nnotes; i++) printf "[%d] exo r0 %s\n", i, note[i]
 		if (nprogs) printf "exits and forwards: one extra exo ring 3 run with --stats (untimed); the timed runs have no --stats\n"
-	}' "$facts"
+	}
+AWK
 
 echo
 echo "machine: $machine"
