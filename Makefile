@@ -46,7 +46,7 @@ SHIM := $(B)/posix-shim/shim
 # Apps that are ordinary Linux programs, built with musl and run under
 # posix-shim; every other app is a guestlib image.
 POSIX_APPS := syscalls
-APPS := $(filter-out $(POSIX_APPS),$(notdir $(wildcard apps/*)))
+APPS := $(filter-out $(POSIX_APPS),$(notdir $(patsubst %/,%,$(wildcard apps/*/))))
 APP_IMAGES := $(addprefix $(B)/apps/,$(APPS)) $(addprefix $(B)/apps/,$(POSIX_APPS))
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := -static -O2 $(WARN)
