@@ -25,8 +25,11 @@ int hv_check_gpa(const struct hv_guest *g, uint64_t gpa, uint64_t len)
 	uint64_t end;
 	if (__builtin_add_overflow(gpa, len, &end))
 		return -EXO_EFAULT;
-	if (len == 0)
-		return gpa <= g->pool->nframes * EXO_PAGE_SIZE ? 0 : -EXO_EFAULT;
+	if (len == 0) { /* still a pointer the caller may be handed: its frame must be g's */
+		if (gpa >= g->pool->nframes * EXO_PAGE_SIZE)
+			return -EXO_EFAULT;
+		end = gpa + 1;
+	}
 	if (end > g->pool->nframes * EXO_PAGE_SIZE)
 		return -EXO_EFAULT;
 	for (uint64_t f = gpa >> EXO_PAGE_SHIFT; f <= (end - 1) >> EXO_PAGE_SHIFT; f++)

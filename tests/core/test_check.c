@@ -136,11 +136,12 @@ Test(check, gpa_one_past_the_pool_is_refused)
 	cr_assert_eq(hv_check_gpa(&a->g, a->g.exo_gpa, 8), -EXO_EFAULT, "the exo page is not pool memory");
 }
 
-Test(check, gpa_of_zero_length_is_accepted_up_to_the_end_of_the_pool)
+Test(check, gpa_of_zero_length_must_still_be_owned)
 {
 	cr_assert_eq(hv_check_gpa(&a->g, PG(2), 0), 0);
-	cr_assert_eq(hv_check_gpa(&a->g, 0, 0), 0, "an empty range touches no frame");
-	cr_assert_eq(hv_check_gpa(&a->g, POOL_BYTES, 0), 0);
+	cr_assert_eq(hv_check_gpa(&b->g, PG(2), 0), -EXO_EFAULT,
+		     "an empty range is still a pointer into someone's frame");
+	cr_assert_eq(hv_check_gpa(&a->g, POOL_BYTES, 0), -EXO_EFAULT, "the end of the pool");
 }
 
 Test(check, gpa_of_zero_length_beyond_the_pool_is_refused)
