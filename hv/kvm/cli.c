@@ -4,7 +4,8 @@
  *   exo run [OPTIONS] IMAGE [ARGS...]
  *   exo run [OPTIONS] --guest [GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...
  *
- * OPTIONS: --pool SIZE and --stats, which are for the whole run, and the
+ * OPTIONS: --pool SIZE, --stats, --timeout SECONDS and --cpu-limit
+ * SECONDS, which are for the whole run, and the
  * defaults for every guest: --mem SIZE, --ring auto|0|3, --root DIR,
  * --env K=V. GUEST OPTIONS: --name NAME and the four defaults again, which
  * override them (a guest's --env replaces a default of the same name, or
@@ -17,6 +18,10 @@
  * machine's memory; rings are hv_parse_ring's. Without --pool the pool is
  * the configured default or the sum of the guests' --mem, whichever is
  * larger; with it, no guest's --mem may exceed it.
+ *
+ * SECONDS is a decimal number greater than 0 (at most 9 fraction digits
+ * and 10^9 seconds): --timeout is wall time from exo's start, for every
+ * guest; --cpu-limit is CPU time, each guest's own.
  *
  * Names: a guest is named by --name, or else by its IMAGE's basename
  * (characters a name cannot hold made '_', cut to EXO_NAME_MAX), and if
@@ -47,6 +52,36 @@ static int size_option(const char *name, const char *arg, uint64_t *out)
 	if (*out > machine_bytes())
 		return kvm_fail(HV_STATUS_USAGE, "%s %s: larger than this machine's memory (%llu MiB)",
 				name, arg, (unsigned long long)(machine_bytes() >> 20));
+	return 0;
+}
+
+/* SECONDS: digits, optionally '.' and up to 9 more; more than 0 and at
+ * most 10^9 seconds. Parsed by hand: strtod would take "inf", "nan", hex
+ * and leading blanks. */
+static int seconds_option(const char *name, const char *arg, uint64_t *ns)
+{
+	uint64_t sec = 0, frac = 0, scale = 1000000000u;
+	const char *c = arg;
+	if (!arg)
+		return kvm_fail(HV_STATUS_USAGE, "%s: missing SECONDS\n" KVM_USAGE, name);
+	for (; *c >= '0' && *c <= '9'; c++)
+		if ((sec = sec * 10 + (uint64_t)(*c - '0')) > 1000000000u)
+			sec = 1000000001u; /* too many: said below */
+	int digits = c != arg;
+	if (*c == '.')
+		for (c++; *c >= '0' && *c <= '9' && scale > 1; c++, digits = 1)
+			frac += (uint64_t)(*c - '0') * (scale /= 10);
+	if (digits && *c >= '0' && *c <= '9')
+		return kvm_fail(HV_STATUS_USAGE, "%s %s: at most 9 digits after the point "
+				"(nanoseconds)", name, arg);
+	if (!digits || *c)
+		return kvm_fail(HV_STATUS_USAGE, "%s %s: SECONDS must be a decimal number such as "
+				"10 or 0.5", name, arg);
+	if (sec > 1000000000u || (sec == 1000000000u && frac))
+		return kvm_fail(HV_STATUS_USAGE, "%s %s: more than 1000000000 seconds", name, arg);
+	*ns = sec * 1000000000u + frac;
+	if (!*ns)
+		return kvm_fail(HV_STATUS_USAGE, "%s %s: must be more than 0", name, arg);
 	return 0;
 }
 
@@ -193,7 +228,9 @@ static int parse_guests(int argc, char **argv, int i, const struct kvm_guest_opt
 				g->name_given = argv[++i];
 			} else if ((rc = guest_option(argv, &i, g, 1)) < 0) {
 				return -rc;
-			} else if (rc == 0 && (!strcmp(a, "--pool") || !strcmp(a, "--stats"))) {
+			} else if (rc == 0 && (!strcmp(a, "--pool") || !strcmp(a, "--stats") ||
+					       !strcmp(a, "--timeout") || !strcmp(a, "--user") ||
+					       !strcmp(a, "--cpu-limit"))) {
 				return kvm_fail(HV_STATUS_USAGE, "%s is for the whole run: put it "
 						"before the first --guest", a);
 			} else if (rc == 0) {
@@ -222,6 +259,9 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 	};
 	o->pool_bytes = (uint64_t)CONFIG_POOL_DEFAULT_MIB << 20;
 	o->stats = o->several = o->nguests = 0;
+	o->timeout_ns = o->cpu_limit_ns = 0;
+	o->timeout_text = o->cpu_limit_text = NULL;
+	o->user = NULL;
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--guest"))
@@ -233,6 +273,18 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 			i++;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = 1;
+		} else if (!strcmp(a, "--timeout")) {
+			if ((rc = seconds_option(a, argv[i + 1], &o->timeout_ns)))
+				return rc;
+			o->timeout_text = argv[++i];
+		} else if (!strcmp(a, "--cpu-limit")) {
+			if ((rc = seconds_option(a, argv[i + 1], &o->cpu_limit_ns)))
+				return rc;
+			o->cpu_limit_text = argv[++i];
+		} else if (!strcmp(a, "--user")) {
+			if (!argv[i + 1] || !*argv[i + 1])
+				return kvm_fail(HV_STATUS_USAGE, "--user: missing NAME\n" KVM_USAGE);
+			o->user = argv[++i];
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
@@ -260,6 +312,12 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 	}
 	if ((rc = name_guests(o)))
 		return rc;
+	for (int n = 0; n < o->nguests; n++) {
+		o->guest[n].timeout_ns = o->timeout_ns;
+		o->guest[n].timeout_text = o->timeout_text;
+		o->guest[n].cpu_limit_ns = o->cpu_limit_ns;
+		o->guest[n].cpu_limit_text = o->cpu_limit_text;
+	}
 	uint64_t sum = 0;
 	for (int n = 0; n < o->nguests; n++)
 		sum += o->guest[n].mem_bytes;

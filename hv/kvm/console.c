@@ -11,6 +11,12 @@
  * into lines of LINE_MAX bytes. Output is the guest's, not hv's: when a
  * stream is gone (a closed pipe) the output is dropped and the guest goes
  * on.
+ *
+ * A stream that is a terminal gets no control bytes from a guest: a
+ * hostile guest must not drive the user's terminal (escape sequences can
+ * retitle it, remap keys, or on some terminals answer back as if typed).
+ * Every byte below 0x20 other than \n, \t and \r, and 0x7f, is shown as
+ * \xHH. Pipes and files get the guest's bytes unchanged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,16 +29,24 @@
 #define LINE_MAX_BYTES 65536u
 
 static int several;
+static int tty[3]; /* [stream]: 1 when exo's stdout/stderr is a terminal */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void kvm_out_init(int on)
 {
 	several = on;
+	tty[1] = isatty(1) == 1;
+	tty[2] = isatty(2) == 1;
 }
 
 int kvm_out_several(void)
 {
 	return several;
+}
+
+int kvm_out_tty(int stream)
+{
+	return stream >= 1 && stream <= 2 && tty[stream];
 }
 
 static void write_all(int fd, const char *buf, uint64_t len)
@@ -99,7 +113,7 @@ static int line_grow(struct kvm_line *l, uint64_t want)
 	return 0;
 }
 
-void kvm_out_write(struct kvm_guest *k, int stream, const char *buf, uint64_t len)
+static void emit(struct kvm_guest *k, int stream, const char *buf, uint64_t len)
 {
 	if (!several) {
 		write_all(stream, buf, len);
@@ -136,6 +150,46 @@ void kvm_out_write(struct kvm_guest *k, int stream, const char *buf, uint64_t le
 		}
 		buf += n, len -= n;
 	}
+}
+
+static int control(unsigned char c)
+{
+	return (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f;
+}
+
+void kvm_out_write(struct kvm_guest *k, int stream, const char *buf, uint64_t len)
+{
+	uint64_t n = 0;
+	k->console_bytes += len;
+	if (stream < 1 || stream > 2 || !tty[stream]) {
+		emit(k, stream, buf, len);
+		return;
+	}
+	for (uint64_t i = 0; i < len; i++)
+		n += control((unsigned char)buf[i]);
+	if (!n) {
+		emit(k, stream, buf, len);
+		return;
+	}
+	k->console_escaped += n;
+	/* Each control byte becomes four; in pieces, so a large write costs
+	 * no large buffer. */
+	static const char hex[] = "0123456789abcdef";
+	char out[4096];
+	uint64_t o = 0;
+	for (uint64_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (control(c)) {
+			out[o++] = '\\', out[o++] = 'x', out[o++] = hex[c >> 4], out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+		if (o > sizeof out - 4) {
+			emit(k, stream, out, o);
+			o = 0;
+		}
+	}
+	emit(k, stream, out, o);
 }
 
 void kvm_out_flush(struct kvm_guest *k)

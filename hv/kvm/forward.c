@@ -88,9 +88,11 @@ int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c)
 	case EXO_FWD_READ:
 		return kvm_sys(syscall(SYS_read, h, c->ptr[1], c->len[1]));
 	case EXO_FWD_WRITE:
-		/* exo's own stdout or stderr, with several guests: by lines,
-		 * prefixed. Like a stream's buffer, it takes all. */
-		if (f->console[(uint32_t)a[0]] && kvm_out_several()) {
+		/* exo's own stdout or stderr, with several guests (by lines,
+		 * prefixed) or on a terminal (control bytes escaped). Like a
+		 * stream's buffer, it takes all. */
+		if (f->console[(uint32_t)a[0]] &&
+		    (kvm_out_several() || kvm_out_tty(f->console[(uint32_t)a[0]]))) {
 			kvm_out_write(k, f->console[(uint32_t)a[0]], c->ptr[1], c->len[1]);
 			return (int64_t)c->len[1];
 		}

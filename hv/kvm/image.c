@@ -2,7 +2,8 @@
  * hv/kvm/image.c: reading a guest image from the host's file system.
  *
  * Turns every way a path can fail to be a guest image into one line that
- * names the path; hv/core/elf.c judges the bytes.
+ * names the path; hv/core/elf.c judges the bytes. Used for the image named
+ * on the command line and for posix-shim's own image alike.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +19,19 @@ int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
 {
 	struct stat st;
 	const char *why;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer
+	 * before the regular-file check below can refuse it. O_NOCTTY: a
+	 * terminal named as the image must not become exo's. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
 				errno == ENOENT ? "no such file" : strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
 				S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");

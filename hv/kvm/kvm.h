@@ -36,6 +36,11 @@ struct kvm_pool {
 	struct hv_grant *grant;
 	pthread_mutex_t lock;
 	int lock_made;
+	/* maps.c: where the host's limit on mappings is below this run's
+	 * worst case, the frames all views together may have bound (binds
+	 * beyond it fail with -EXO_ENOMEM); 0: no such limit. bound: how
+	 * many they have. Under the pool lock. */
+	uint64_t map_budget, bound;
 	struct hv_pool core;
 };
 
@@ -73,6 +78,12 @@ struct kvm_guest_opts {
 	char **argv;
 	int envc;               /* --env K=V: the defaults', then its own */
 	char *envp[EXO_ARGC_MAX];
+	/* The run's limits, the same for every guest (0: none). timeout_ns
+	 * of wall time counts from exo's start, cpu_limit_ns of CPU time
+	 * from the guest's thread starting it; *_text: as given, for the
+	 * report. */
+	uint64_t timeout_ns, cpu_limit_ns;
+	const char *timeout_text, *cpu_limit_text;
 };
 
 /* `exo run`: the options for all guests, then each guest's. */
@@ -80,6 +91,9 @@ struct kvm_options {
 	uint64_t pool_bytes;
 	int stats;
 	int several;            /* the --guest form: one or more --guest */
+	uint64_t timeout_ns, cpu_limit_ns;     /* --timeout, --cpu-limit; 0: none */
+	const char *timeout_text, *cpu_limit_text;
+	const char *user;       /* --user: run guests as this user (sandbox.c) */
 	int nguests;
 	struct kvm_guest_opts guest[EXO_GUESTS_MAX - 1];
 };
@@ -93,10 +107,14 @@ struct kvm_guest {
 	struct kvm_run *run;
 	uint64_t run_bytes;
 	uint8_t *view;      /* guest view: PROT_NONE except bound frames */
+	uint8_t *bound_bits; /* frames bound in the view (maps.c's count) */
 	uint8_t *exo_area;  /* hv's writable copy of the read-only exo area */
 	uint64_t exo_bytes;
 	struct kvm_files files;
 	struct kvm_line out, err; /* console.c: partial lines, several guests */
+	/* console.c: bytes of console output, and how many of them were
+	 * control bytes shown escaped (a terminal's stream), for --stats */
+	uint64_t console_bytes, console_escaped;
 	/* The vCPU thread (run.c). running: it may be in KVM_RUN, so a kick
 	 * must reach it; irq: a vector waiting to be injected (0: none). */
 	pthread_t thread;
@@ -116,11 +134,20 @@ struct kvm_guest {
 	timer_t slice_timer;
 	int slice_timer_made;
 	uint64_t slice_end_cpu_ns;
+	/* --timeout and --cpu-limit (limits.c): a timer that kicks it at the
+	 * run's wall-clock end, the thread's CPU clock when it started, and
+	 * the signal whose number its status carries once a limit ended it
+	 * (0: none). Its thread only. */
+	timer_t limit_timer;
+	int limit_timer_made;
+	uint64_t cpu_start_ns;
+	int limit;
 	/* hv_plat_exception's vector, raised before the next KVM_RUN
 	 * (exception.c); its thread only. */
 	int exc_due;
 	uint32_t exc_vector;
 	int stats, stepping;      /* --stats; single-stepping its first instruction */
+	int no_msr_filter;        /* cpu.c: the host lacks KVM's MSR filter */
 	uint64_t t0, t_first;     /* --stats: exo's start, the first instruction */
 	int status;               /* hv_end_status once it ended */
 	int in_table;             /* in hv/core's guest table (guest.c) */
@@ -136,8 +163,11 @@ struct kvm_guest {
 
 /* The command line, as usage messages and --help print it. */
 #define KVM_USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
-	"[--root DIR] [--env K=V]... IMAGE [ARGS...]\n" \
-	"       exo run [--pool SIZE] [--stats] [GUEST OPTIONS] --guest [--name NAME] " \
+	"[--timeout SECONDS] [--cpu-limit SECONDS] [--user NAME] [--root DIR] [--env K=V]... " \
+	"IMAGE [ARGS...]\n" \
+	"       exo run [--pool SIZE] [--stats] [--timeout SECONDS] [--cpu-limit SECONDS] " \
+	"[--user NAME] " \
+	"[GUEST OPTIONS] --guest [--name NAME] " \
 	"[GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...\n" \
 	"       (GUEST OPTIONS: --mem SIZE, --ring auto|0|3, --root DIR, --env K=V)"
 
@@ -161,6 +191,22 @@ uint64_t kvm_tsc_khz(struct kvm_guest *k);
 /* KVM_RUN may be interrupted by SIGUSR1, which the thread blocks
  * otherwise. 0 or -errno. */
 int kvm_vcpu_signals(struct kvm_guest *k);
+
+/* maps.c: the most host memory mappings a run may need, and making sure
+ * vm.max_map_count allows them (raising it as root; else 0 or an exit
+ * status after a one-line message). */
+uint64_t kvm_maps_needed(const struct kvm_options *o);
+/* 0 with *budget set (0: none needed), or an exit status. */
+int kvm_maps_ensure(const struct kvm_options *o, uint64_t *budget);
+/* A bind of n frames from first into k's view within the budget: 0, or
+ * -EXO_ENOMEM; the count follows binds and unbinds. Pool lock held. */
+int kvm_maps_bind(struct kvm_guest *k, uint64_t first, uint64_t n);
+void kvm_maps_unbind(struct kvm_guest *k, uint64_t first, uint64_t n);
+
+/* cpu.c: the CPU a guest sees: KVM's supported CPUID less its paravirtual
+ * leaves, and KVM's paravirtual MSRs refused (#GP). After the vCPU is
+ * made, before it runs; 0 or an exit status after a one-line message. */
+int kvm_cpu_set(struct kvm_guest *k);
 
 /* guest.c: a guest's start, in the order `exo run` keeps for all of them:
  * kvm_guest_read (its image checked, its files opened: nothing runs yet),
@@ -209,9 +255,21 @@ int kvm_exception_raise(struct kvm_guest *k);
  * KVM_RUN (0 or -errno); check: after KVM_RUN came back early, ends the
  * slice if it is used up (hv_slice_end, and the CPU given up when hv/core
  * preempts); stop: before the thread ends. */
+uint64_t kvm_thread_cpu_ns(void);
 int kvm_slice_start(struct kvm_guest *k);
 void kvm_slice_check(struct kvm_guest *k);
 void kvm_slice_stop(struct kvm_guest *k);
+
+/* limits.c: --timeout and --cpu-limit, run by the guest's own thread.
+ * start arms them (0 or -errno); check, after every interrupted KVM_RUN,
+ * says whether one is reached (and remembers which in k->limit);
+ * wall_end is the CLOCK_MONOTONIC time a wait must end by (0: none); end
+ * ends the guest for k->limit with its one-line report; stop disarms. */
+int kvm_limits_start(struct kvm_guest *k);
+int kvm_limits_check(struct kvm_guest *k);
+uint64_t kvm_limits_wall_end(const struct kvm_guest *k);
+void kvm_limits_end(struct kvm_guest *k);
+void kvm_limits_stop(struct kvm_guest *k);
 
 /* stats.c: --stats for a guest that ended. */
 void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end);
@@ -222,6 +280,9 @@ void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end);
  * through. Lines never interleave. */
 void kvm_out_init(int several);
 int kvm_out_several(void);
+/* 1 when exo's stream (1 or 2) is a terminal: guest bytes to it go
+ * through kvm_out_write, which escapes control bytes. */
+int kvm_out_tty(int stream);
 /* A guest's write of len bytes to stream 1 (stdout) or 2 (stderr). */
 void kvm_out_write(struct kvm_guest *k, int stream, const char *buf, uint64_t len);
 /* Print what k left without a newline, as a line (it ended). */

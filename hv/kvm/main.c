@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kvm.h"
+#include "sandbox.h"
 
 /* Each guest holds a few host descriptors (its VM, vCPU, root, cwd and
  * copies of 0-2) besides what its program opens: many guests need more
@@ -77,6 +78,7 @@ static int run(int argc, char **argv)
 	uint64_t t0 = kvm_now_ns();
 	struct kvm_options *o = calloc(1, sizeof *o);
 	struct kvm_pool pool = { .memfd = -1 };
+	struct kvm_sandbox sb = { 0 };
 	struct kvm_guest *k = NULL;
 	int rc, n = 0, created = 0;
 
@@ -85,6 +87,8 @@ static int run(int argc, char **argv)
 	if ((rc = kvm_parse_run(argc, argv, o)))
 		goto out;
 	kvm_out_init(o->nguests > 1);
+	if (o->user && (rc = kvm_sandbox_user(&sb, o->user)))
+		goto out;
 	if (o->nguests > 1 && (rc = raise_fd_limit(o->nguests)))
 		goto out;
 	k = calloc((size_t)o->nguests, sizeof *k);
@@ -98,14 +102,19 @@ static int run(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		if ((rc = kvm_guest_read(&k[i])))
 			goto out;
-	if ((rc = kvm_kick_init()) || (rc = kvm_pool_create(&pool, o->pool_bytes)))
+	uint64_t budget;
+	if ((rc = kvm_maps_ensure(o, &budget)) || (rc = kvm_kick_init()) ||
+	    (rc = kvm_pool_create(&pool, o->pool_bytes)))
 		goto out;
+	pool.map_budget = budget;
 	for (; created < n; created++)
 		if ((rc = kvm_guest_create(&k[created], &pool))) {
 			created++; /* it may be in the table */
 			goto out;
 		}
-	if ((rc = run_all(k, n)))
+	/* Everything is made: from here exo needs only what its run loop and
+	 * forwarding use (sandbox.c). */
+	if ((rc = kvm_sandbox_arm(&sb)) || (rc = run_all(k, n)))
 		goto out;
 	for (int i = 0; i < n && !rc; i++)
 		rc = k[i].status;

@@ -47,16 +47,25 @@ int hv_plat_bind(struct hv_guest *g, uint64_t first, uint64_t n, int writable)
 {
 	struct kvm_guest *k = g->plat;
 	uint64_t off = first * EXO_PAGE_SIZE;
+	if (kvm_maps_bind(k, first, n) < 0)
+		return -EXO_ENOMEM; /* the host's limit on mappings (maps.c) */
 	void *p = mmap(k->view + off, n * EXO_PAGE_SIZE,
 		       writable ? PROT_READ | PROT_WRITE : PROT_READ,
 		       MAP_SHARED | MAP_FIXED, k->pool->memfd, (off_t)off);
-	return p == MAP_FAILED ? -EXO_ENOMEM : 0;
+	if (p == MAP_FAILED) {
+		/* A failed MAP_FIXED may have unmapped the range: put it back
+		 * to what an unbound range is before saying no. */
+		hv_plat_unbind(g, first, n);
+		return -EXO_ENOMEM;
+	}
+	return 0;
 }
 
 void hv_plat_unbind(struct hv_guest *g, uint64_t first, uint64_t n)
 {
 	struct kvm_guest *k = g->plat;
 	uint64_t off = first * EXO_PAGE_SIZE, len = n * EXO_PAGE_SIZE;
+	kvm_maps_unbind(k, first, n);
 	if (mmap(k->view + off, len, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) == MAP_FAILED) {
 		char why[160];

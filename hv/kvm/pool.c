@@ -76,6 +76,9 @@ int kvm_view_create(struct kvm_guest *k)
 	if (view == MAP_FAILED)
 		return kvm_fail(HV_STATUS_HOST, "reserving the guest view: %s", strerror(errno));
 	k->view = view;
+	k->bound_bits = calloc(k->pool->core.nframes / 8 + 1, 1);
+	if (!k->bound_bits)
+		return kvm_fail(HV_STATUS_HOST, "out of memory for the guest view's map");
 	k->exo_bytes = hv_exo_area_bytes(k->pool->core.nframes);
 	void *exo = mmap(NULL, k->exo_bytes, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -119,6 +119,7 @@ static void interrupted(struct kvm_guest *k)
 			sched_yield(); /* preempted: its grace ran out */
 	}
 	kvm_slice_check(k);
+	kvm_limits_check(k);
 }
 
 /* HV_NEXT_BLOCKED: sleep until hv/core clears g->blocked (a ring) or the
@@ -130,14 +131,26 @@ static uint64_t wait_for_wake(struct kvm_guest *k)
 	pthread_mutex_lock(&p->lock);
 	k->waiting = 1;
 	while (g->blocked) {
+		/* --timeout ends a WAIT too; an allocation's wait is left to
+		 * finish (revocation bounds it), as hv/core's waiter list
+		 * must not lose a guest. */
 		uint64_t d = atomic_load(&k->deadline_ns);
-		if (d && kvm_now_ns() >= d) {
+		uint64_t end = g->alloc_waiting ? 0 : kvm_limits_wall_end(k), now = kvm_now_ns();
+		if (end && now >= end) {
+			k->limit = SIGALRM;
+			break;
+		}
+		if (d && now >= d) {
 			atomic_store(&k->deadline_ns, 0); /* stable: the lock is held */
 			pthread_mutex_unlock(&p->lock);
 			hv_guest_deadline(g); /* takes the lock; a preemption is moot */
 			pthread_mutex_lock(&p->lock);
-		} else if (d) {
-			struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
+			continue;
+		}
+		uint64_t until = d && (!end || d < end) ? d : end;
+		if (until) {
+			struct timespec ts = { (time_t)(until / 1000000000u),
+					       (long)(until % 1000000000u) };
 			pthread_cond_timedwait(&k->wake, &p->lock, &ts);
 		} else {
 			pthread_cond_wait(&k->wake, &p->lock);
@@ -162,10 +175,17 @@ static int translate(struct kvm_guest *k, struct hv_exit *e, char *what, size_t 
 		e->port = run->io.port;
 		e->size = run->io.size;
 		e->in = run->io.direction == KVM_EXIT_IO_IN;
-		e->string = run->io.count != 1;
 		if (!e->in)
 			memcpy(&e->value, (uint8_t *)run + run->io.data_offset,
 			       run->io.size < 4 ? run->io.size : 4);
+		/* KVM's exit does not say whether the instruction was a string
+		 * one: `outs` (or `rep outs` with rcx 1) arrives with count 1
+		 * and its data read from guest memory at RSI. The ABI's
+		 * hypercall is `outl %eax, %dx`, whose data is eax: data that
+		 * is not eax (or more than one datum) came from a string
+		 * instruction, and hv_exit refuses it. */
+		e->string = run->io.count != 1 ||
+			    (!e->in && e->value != (uint32_t)run->s.regs.regs.rax);
 		return 0;
 	case KVM_EXIT_MMIO:
 		e->type = HV_XT_GPA;
@@ -257,6 +277,8 @@ static void run_loop(struct kvm_guest *k)
 			int err = errno;
 			if (err == EINTR || err == EAGAIN) {
 				interrupted(k);
+				if (k->limit)
+					return; /* --timeout or --cpu-limit */
 				continue;
 			}
 			run_failed(k, err, &e, what, sizeof what);
@@ -268,6 +290,8 @@ static void run_loop(struct kvm_guest *k)
 			return;
 		case HV_NEXT_BLOCKED:
 			rax = wait_for_wake(k);
+			if (k->limit || kvm_limits_check(k))
+				return;
 			break;
 		case HV_NEXT_YIELD:
 			sched_yield(); /* EXO_HC_YIELD: the others first */
@@ -325,6 +349,10 @@ void *kvm_run_guest(void *arg)
 		which = "CPU slice";
 		rc = kvm_slice_start(k);
 	}
+	if (rc == 0) {
+		which = "--timeout";
+		rc = kvm_limits_start(k);
+	}
 	if (rc < 0) {
 		uint64_t rax;
 		snprintf(what, sizeof what, "timer_create (%s timer): %s", which, strerror(-rc));
@@ -340,7 +368,10 @@ void *kvm_run_guest(void *arg)
 	atomic_store(&k->running, 0);
 	delete_timer(k);
 	kvm_slice_stop(k);
+	kvm_limits_stop(k);
 	kvm_out_flush(k);
+	if (k->limit)
+		kvm_limits_end(k);
 	hv_report_end(g);
 	if (k->stats)
 		kvm_print_stats(k, kvm_now_ns());

@@ -33,7 +33,7 @@
 
 #include "kvm.h"
 
-static uint64_t thread_cpu_ns(void)
+uint64_t kvm_thread_cpu_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -44,7 +44,7 @@ static uint64_t thread_cpu_ns(void)
 static void arm(struct kvm_guest *k)
 {
 	struct itimerspec its = { 0 };
-	k->slice_end_cpu_ns = thread_cpu_ns() + HV_SLICE_NS;
+	k->slice_end_cpu_ns = kvm_thread_cpu_ns() + HV_SLICE_NS;
 	its.it_value.tv_sec = (time_t)(k->slice_end_cpu_ns / 1000000000u);
 	its.it_value.tv_nsec = (long)(k->slice_end_cpu_ns % 1000000000u);
 	timer_settime(k->slice_timer, TIMER_ABSTIME, &its, NULL);
@@ -65,7 +65,7 @@ void kvm_slice_check(struct kvm_guest *k)
 {
 	/* The kick signal is shared with the deadline timer and other
 	 * threads' kicks: the clock says whether this one ended a slice. */
-	if (!k->slice_timer_made || thread_cpu_ns() < k->slice_end_cpu_ns)
+	if (!k->slice_timer_made || kvm_thread_cpu_ns() < k->slice_end_cpu_ns)
 		return;
 	arm(k);
 	if (hv_slice_end(&k->g))

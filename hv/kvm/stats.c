@@ -4,7 +4,8 @@
  * Times from exo's start to the guest's first instruction (single-stepped,
  * run.c) and to its end, its exits by kind, its hypercalls by name, its
  * frames, what revocation asked of it and what it gave or lost, and its
- * CPU slices (upcalls answered, preemptions). Lines are "exo: stats:
+ * CPU slices (upcalls answered, preemptions), its console output (bytes,
+ * and control bytes shown escaped on a terminal). Lines are "exo: stats:
  * TEXT", or "exo: stats: NAME: TEXT" with several guests, all of one
  * guest's written at once.
  */
@@ -70,5 +71,10 @@ void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end)
 	put(&t, "exo: stats: %sslices: used %" PRIu64 ", upcalls %" PRIu64
 	    ", answered in time %" PRIu64 ", preempted %" PRIu64 "\n", who, s->slices,
 	    s->slice_upcalls, s->slice_in_time, s->preempted);
+	put(&t, "exo: stats: %sconsole: %" PRIu64 " bytes, %" PRIu64 " control bytes escaped\n",
+	    who, k->console_bytes, k->console_escaped);
+	if (k->no_msr_filter)
+		put(&t, "exo: stats: %sthe host's KVM has no MSR filter (KVM_CAP_X86_MSR_FILTER): "
+		    "the guest could write KVM's paravirtual MSRs\n", who);
 	kvm_out_raw(2, t.buf, t.len);
 }

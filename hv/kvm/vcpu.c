@@ -75,29 +75,6 @@ static int set_slot(struct kvm_guest *k, uint32_t slot, uint64_t gpa, uint64_t b
 	return 0;
 }
 
-/* What KVM supports is asked once per exo: under a hypervisor each host
- * CPUID it runs is an exit of its own (0.4 ms here), and the answer is the
- * same for every guest. Guests are created on the main thread. */
-static int set_cpuid(struct kvm_guest *k)
-{
-	static struct kvm_cpuid2 *supported;
-	const int n = 256;
-	if (!supported) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
-		if (!c)
-			return kvm_fail(HV_STATUS_HOST, "out of memory");
-		c->nent = n;
-		if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-			free(c);
-			return kvm_fail(HV_STATUS_HOST, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		}
-		supported = c;
-	}
-	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, supported) < 0)
-		return kvm_fail(HV_STATUS_HOST, "setting the guest's CPUID: %s", strerror(errno));
-	return 0;
-}
-
 int kvm_vm_create(struct kvm_guest *k, struct kvm_pool *pool)
 {
 	int rc;
@@ -131,7 +108,7 @@ int kvm_vm_create(struct kvm_guest *k, struct kvm_pool *pool)
 		k->run = NULL;
 		return kvm_fail(HV_STATUS_HOST, "mapping kvm_run: %s", strerror(errno));
 	}
-	if ((rc = set_cpuid(k)))
+	if ((rc = kvm_cpu_set(k)))
 		return rc;
 	/* /dev/kvm itself is needed no more: with many guests, descriptors
 	 * count. */
@@ -220,4 +197,5 @@ void kvm_vm_destroy(struct kvm_guest *k)
 		munmap(k->view, k->pool->bytes);
 	if (k->exo_area)
 		munmap(k->exo_area, k->exo_bytes);
+	free(k->bound_bits);
 }

@@ -17,7 +17,9 @@
  * own policy, one that ignores the request loses frames to abort and
  * recovers, and a guest that never yields is preempted at each slice end
  * while one that answers its slice-end upcall finishes its work; hv's
- * counters for each ("metal: NAME: stats: ...") must say the same.
+ * counters for each ("metal: NAME: stats: ...") must say the same. Last,
+ * two hostile guests check hv's answers to random and forged hypercalls
+ * against their model of the ABI.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -197,7 +199,7 @@ Test(metal, bochs_ran_every_guest_and_exited_zero)
 	int ended = 0;
 	for (int i = 0; i < nguests; i++)
 		ended += guests[i].ended >= 0;
-	cr_assert_eq(ended, 29, "%d guests ended:\n%s", ended, out);
+	cr_assert_eq(ended, 31, "%d guests ended:\n%s", ended, out);
 }
 
 Test(metal, the_guests_run_at_once_in_preemption_timer_slices)
@@ -571,4 +573,26 @@ Test(metal, a_guest_that_never_yields_is_preempted_while_another_finishes_its_wo
 	/* And it finished while the looper still looped. */
 	cr_assert(work->ended < loop->ended, "rv-work ended at line %d, rv-loop at %d", work->ended,
 		  loop->ended);
+}
+
+/* The hostile group (hv/metal/guests.list's last): two guests making
+ * random and forged hypercalls from their seeds, forging grants and rings
+ * at each other, found every answer of hv/metal what their model of the
+ * ABI says, and their own view (exo page, frames) intact. */
+Test(metal, hostile_guests_find_every_answer_as_the_abi_model_says)
+{
+	const char *name[] = { "hostile-a", "hostile-b" }, *seed[] = { "41", "42" };
+	int before = find("rv-work") ? find("rv-work")->ended : -1;
+	for (int i = 0; i < 2; i++) {
+		char want[96];
+		snprintf(want, sizeof want, "hostile: %s calls 2000, model mismatches 0, ", seed[i]);
+		struct guest *g = guest(name[i], 0, (const char *const[]){ want, NULL });
+		cr_assert_str_eq(g->reports, "", "%s: %s", name[i], g->reports);
+		cr_assert(g->started > before, "%s started at line %d, before rv-work ended (%d)",
+			  name[i], g->started, before);
+		unsigned peer = 0;
+		const char *p = strstr(g->output, "peer id ");
+		cr_assert(p && sscanf(p, "peer id %u", &peer) == 1 && peer > 0,
+			  "%s did not find its peer:\n%s", name[i], g->output);
+	}
 }
