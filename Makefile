@@ -191,8 +191,8 @@ $(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H)
 $(B)/tests/kvm/%: tests/kvm/%.c $(KVM_SRC) $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/files.c hv/kvm/paths.c \
-		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/kvm/exception.c hv/core/parse.c \
-		-lcriterion
+		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/kvm/exception.c hv/kvm/sandbox.c \
+		hv/core/parse.c -lcriterion
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)
@@ -449,3 +449,71 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name programs -prune -o -name '*.d' -type f -print 2>/dev/null)
+
+# --- fuzz: libFuzzer harnesses for what guests and users hand hv ---
+#
+# tests/fuzz/fuzz_NAME.c, each with a header comment saying its input and
+# what it checks: hypercall (three guests' hypercalls through hv_exit),
+# forward (EXO_HC_FORWARD's decoder), elf (hv_elf_parse, hv_boot_load),
+# cli (kvm_parse_run, hv_parse_size, hv_parse_ring). Built with clang's
+# libFuzzer, AddressSanitizer and UBSan, with hv/core's sources and
+# tests/fuzz/fuzz_plat.c (tests/core/fake_plat.c, checking hv/core's side
+# of the hv_plat_* contracts); fuzz_cli links hv/kvm and hv/core.
+# `make fuzz` runs each for FUZZ_SECONDS from its seeds
+# (tests/fuzz/corpus/NAME), keeping what it finds in $(B)/fuzz/corpus/NAME;
+# `make test` runs each for FUZZ_CHECK_SECONDS from the seeds alone. A
+# crash leaves its input as $(B)/fuzz/NAME-crash-*; replay it with
+# $(B)/fuzz/fuzz_NAME FILE. -close_fd_mask=3: the code under test prints
+# a line per refused input (kvm_fail); libFuzzer's and the sanitizers'
+# reports, and the harnesses' own (fuzz_fail), still appear.
+
+PACKAGES += clang
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_plat.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -I$(B)/include -Ihv/core \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
+# All of hv/kvm but its main (libFuzzer has one), so that cli.c's
+# neighbours can change without this list; vcpu.c puts KVM's
+# variable-sized struct kvm_signal_mask inside another, which GCC allows
+# and clang warns about.
+FUZZ_CLI_SRC := $(filter-out hv/kvm/main.c,$(KVM_SRC)) $(CORE_SRC)
+FUZZ_RUN = mkdir -p $(B)/fuzz/$(2)/$(1) && $(B)/fuzz/fuzz_$(1) -close_fd_mask=3 \
+	-artifact_prefix=$(B)/fuzz/$(1)- -print_final_stats=1 $(3) $(B)/fuzz/$(2)/$(1) tests/fuzz/corpus/$(1)
+
+.PHONY: fuzz fuzz-build fuzz-check
+
+$(B)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c tests/fuzz/fuzz_plat.h $(FUZZ_CLI_SRC) \
+		$(wildcard hv/kvm/*.h) hv/core/core.h $(CONFIG_H) tests/fuzz/nocov.txt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-gnu-variable-sized-type-not-at-end -Ihv/kvm -o $@ $< \
+		$(FUZZ_CLI_SRC) -lpthread
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_plat.c tests/fuzz/fuzz_plat.h \
+		tests/core/fake_plat.c tests/core/fake_plat.h $(CORE_SRC) hv/core/core.h \
+		$(CONFIG_H) tests/fuzz/nocov.txt
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< tests/fuzz/fuzz_plat.c $(CORE_SRC)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do echo "== fuzz $$n, $(FUZZ_SECONDS) s"; \
+		$(call FUZZ_RUN,$$n,corpus,-max_total_time=$(FUZZ_SECONDS)); done
+
+# A short run of each harness for make test: a fresh corpus each time,
+# so that it takes FUZZ_CHECK_SECONDS whatever earlier runs found; its
+# whole log when it fails.
+fuzz-check: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do rm -rf $(B)/fuzz/check/$$n; \
+		if ! { $(call FUZZ_RUN,$$n,check,-max_total_time=$(FUZZ_CHECK_SECONDS)); } \
+			> $(B)/fuzz/check-$$n.log 2>&1; then cat $(B)/fuzz/check-$$n.log; \
+			echo "fuzz $$n: failed (log: $(B)/fuzz/check-$$n.log)" >&2; exit 1; fi; \
+		echo "fuzz $$n: $(FUZZ_CHECK_SECONDS) s," \
+			"$$(sed -n 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/check-$$n.log) inputs," \
+			"$$(grep -o 'cov: [0-9]* ft: [0-9]*' $(B)/fuzz/check-$$n.log | tail -1), no crash"; done
+
+test: fuzz-check

@@ -189,7 +189,9 @@ int hv_guest_add(struct hv_guest *g, struct hv_pool *pool, const char *name,
 		 uint64_t cap_frames, uint8_t *exo_area, uint64_t exo_gpa);
 
 /* Take g out of the table after it ended: every grant to or from it is
- * revoked, every frame it owns scrubbed and freed, its id free for reuse. */
+ * revoked, every frame it owns scrubbed and freed, its id free for reuse.
+ * Not while an allocation of g's waits (HV_NEXT_BLOCKED): the platform
+ * lets the wait end first (a guest cannot end while it waits). */
 void hv_guest_remove(struct hv_guest *g);
 
 /* The running guest named name (len bytes), or NULL. Pool lock held. */
