@@ -191,7 +191,7 @@ $(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H)
 $(B)/tests/kvm/%: tests/kvm/%.c $(KVM_SRC) $(CORE_SRC) $(CONFIG_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/kvm -o $@ $< hv/kvm/cli.c hv/kvm/forward.c hv/kvm/files.c hv/kvm/paths.c \
-		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/kvm/exception.c hv/kvm/sandbox.c \
+		hv/kvm/report.c hv/kvm/console.c hv/kvm/plat.c hv/kvm/exception.c hv/kvm/sandbox.c hv/kvm/maps.c \
 		hv/core/parse.c -lcriterion
 
 $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
