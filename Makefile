@@ -475,7 +475,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_plat
 FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -std=gnu11 -g -O1 $(WARN) -Iinclude -I$(B)/include -Ihv/core \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt
+	-fsanitize-coverage-ignorelist=tests/fuzz/nocov.txt -DFAKE_CONSOLE_BYTES=64u
 # All of hv/kvm but its main (libFuzzer has one), so that cli.c's
 # neighbours can change without this list; vcpu.c puts KVM's
 # variable-sized struct kvm_signal_mask inside another, which GCC allows

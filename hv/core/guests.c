@@ -10,6 +10,8 @@
  * guests: one that ended is in the table until removed, but nobody can
  * start talking to it.
  */
+#include <string.h>
+
 #include "core.h"
 
 static uint64_t bitmap_bytes(uint64_t nframes)
@@ -88,8 +90,7 @@ int hv_guest_add(struct hv_guest *g, struct hv_pool *pool, const char *name,
 	for (uint64_t i = 0; i < len; i++)
 		g->name[i] = name[i];
 	uint64_t bm = bitmap_bytes(pool->nframes);
-	for (uint64_t i = 0; i < hv_exo_area_bytes(pool->nframes); i++)
-		exo_area[i] = 0;
+	memset(exo_area, 0, hv_exo_area_bytes(pool->nframes));
 	g->exo = (struct exo_page *)exo_area;
 	g->bitmap = exo_area + EXO_PAGE_SIZE;
 	g->grant_bitmap = g->bitmap + bm;
