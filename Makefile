@@ -38,7 +38,8 @@ CORE_SRC := $(wildcard hv/core/*.c)
 KVM_SRC := $(wildcard hv/kvm/*.c)
 GUESTLIB := $(B)/guestlib/libguest.a
 LIBVM := $(B)/libos/libvm.a
-GUEST_LIBS := $(LIBVM) $(GUESTLIB)
+LIBGC := $(B)/libos/libgc.a
+GUEST_LIBS := $(LIBGC) $(LIBVM) $(GUESTLIB)
 
 SHIM_SRC := $(wildcard posix-shim/*.c posix-shim/*.S)
 SHIM := $(B)/posix-shim/shim
@@ -46,7 +47,10 @@ SHIM := $(B)/posix-shim/shim
 # Apps that are ordinary Linux programs, built with musl and run under
 # posix-shim; every other app is a guestlib image.
 POSIX_APPS := syscalls
-APPS := $(filter-out $(POSIX_APPS),$(notdir $(patsubst %/,%,$(wildcard apps/*/))))
+# Apps that tests/programs/build.sh builds against a third-party library
+# it fetches (gcbench: bdwgc's libgc), into $(B)/programs/bin.
+PROGRAM_APPS := gcbench
+APPS := $(filter-out $(POSIX_APPS) $(PROGRAM_APPS),$(notdir $(patsubst %/,%,$(wildcard apps/*/))))
 APP_IMAGES := $(addprefix $(B)/apps/,$(APPS)) $(addprefix $(B)/apps/,$(POSIX_APPS))
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := -static -O2 $(WARN)
@@ -134,6 +138,7 @@ $(1): $(patsubst %,$(B)/guest/%.o,$(wildcard $(2)/*.c $(2)/*.S))
 endef
 $(eval $(call guest_lib,$(GUESTLIB),guestlib/src))
 $(eval $(call guest_lib,$(LIBVM),libos/vm))
+$(eval $(call guest_lib,$(LIBGC),libos/gc))
 
 # posix-shim: the guest image `exo run` boots for a program that is not
 # linked with guestlib.
@@ -245,7 +250,9 @@ check-docs:
 # from Debian's archive and built static with musl (once: build.sh keeps
 # them under build/programs). tests/posix/test_programs runs them natively
 # and under exo with the same inputs (tests/programs/run.sh): stdout, files
-# written and exit status must match.
+# written and exit status must match. build.sh also builds bdwgc (libgc)
+# with its own test program, gctest, and apps/gcbench against it, which
+# tests/posix/test_gc runs in incremental mode (docs/gc.md).
 programs:
 	bash tests/programs/build.sh $(B)
 
@@ -292,7 +299,7 @@ EXOCC_TESTS := $(B)/tests/exocc/test_exocc
 all: $(EXO_CC) $(EXOCC_PROGS)
 $(SHIM): $(wildcard include/exo/*.h)
 
-$(B)/lib/exo/%.o: posix-shim/lib/%.c $(wildcard include/exo/*.h)
+$(B)/lib/exo/%.o: posix-shim/lib/%.c $(wildcard include/exo/*.h posix-shim/lib/*.h)
 	@mkdir -p $(dir $@)
 	$(EXO_MUSL_CC) -std=gnu11 -O2 -g $(WARN) -Iinclude -c -o $@ $<
 
@@ -424,14 +431,16 @@ $(B)/bench/replace-scan: apps/replace/scan_linux.c
 # calls and real programs (tests/programs/build.sh), natively and on exo;
 # then apps/guests: guest start, many guests, round trips between guests;
 # then apps/replace: application-controlled replacement under revocation,
-# and revocation's latency.
+# and revocation's latency; then apps/gcbench: bdwgc's incremental
+# collector with hardware dirty bits and with mprotect, on exo and Linux.
 bench:
 	$(MAKE) deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
-	$(MAKE) all $(B)/bench/vmbench-linux $(GUESTS_BENCH) $(B)/bench/replace-scan
+	$(MAKE) all programs $(B)/bench/vmbench-linux $(GUESTS_BENCH) $(B)/bench/replace-scan
 	bash apps/vmbench/bench.sh $(B)
 	bash apps/syscalls/bench.sh $(B)
 	bash apps/guests/bench.sh $(B)
 	bash apps/replace/bench.sh $(B)
+	bash apps/gcbench/bench.sh $(B)
 
 # --- packages ---
 

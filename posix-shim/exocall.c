@@ -15,10 +15,14 @@
  */
 #include "shim.h"
 #include "../include/exo/exocall.h"
+#include "gc/gc.h"
 
 #define NR_EXOCALLS (EXO_CALL_END - EXO_CALL_BASE)
 #define PROT_KNOWN (EXO_PROT_READ | EXO_PROT_WRITE | EXO_PROT_EXEC)
 
+_Static_assert(EXO_GC_DBITS == GC_DBITS && EXO_GC_WPROTECT == GC_WPROTECT &&
+		       EXO_GC_ALL == GC_ALL && EXO_GC_RANGE_MAX <= SHIM_STAGE_BYTES * 8ull,
+	       "libos/gc's modes pass through; a range's bitmap fits the stage");
 _Static_assert(EXO_PROT_READ == VMA_READ && EXO_PROT_WRITE == VMA_WRITE &&
 		       EXO_PROT_EXEC == VMA_EXEC && VMA_READ == VM_R && VMA_WRITE == VM_W &&
 		       VMA_EXEC == VM_X,
@@ -86,6 +90,78 @@ static int64_t harvest(uint64_t va, uint64_t npages, uint64_t bits, int dirty)
 	return total;
 }
 
+static int gc_errno(int64_t rc)
+{
+	return rc == -GC_EEXIST ? -EEXIST : rc == -GC_ENOSPC ? -ENOSPC : -EINVAL;
+}
+
+static int64_t gc_register_call(uint64_t va, uint64_t npages, uint64_t mode)
+{
+	int rc = range_ok(va, npages);
+	if (rc < 0)
+		return rc;
+	if (mode > EXO_GC_WPROTECT || npages > EXO_GC_RANGE_MAX)
+		return -EINVAL;
+	int id = gc_register(va, npages, (unsigned)mode);
+	return id < 0 ? gc_errno(id) : id;
+}
+
+/* Write access back where the map gives it, mapping by mapping. */
+static int64_t gc_unregister_call(int64_t id)
+{
+	uint64_t va, npages;
+	unsigned mode;
+	if (gc_range((int)id, &va, &npages, &mode) < 0 || id != (int)id)
+		return -EINVAL;
+	gc_unregister((int)id, 0);
+	if (mode != GC_WPROTECT)
+		return 0;
+	uint64_t end = va + npages * VM_PAGE;
+	for (const struct vma *v = vma_next(va); v && v->start < end; v = vma_next(v->end)) {
+		uint64_t from = v->start > va ? v->start : va, to = v->end < end ? v->end : end;
+		if (v->prot & VMA_WRITE)
+			vm_protect_range(from, (to - from) / VM_PAGE, v->prot);
+	}
+	return 0;
+}
+
+static int64_t gc_dirty_call(int64_t id, uint64_t bits)
+{
+	uint64_t va, npages;
+	unsigned mode;
+	if (id != (int)id || gc_range((int)id, &va, &npages, &mode) < 0)
+		return -EINVAL;
+	uint64_t bytes = (npages + 63) / 64 * 8;
+	if (shim_user_ok(bits, bytes, VMA_WRITE) < 0)
+		return -EFAULT; /* before anything is cleared */
+	int64_t n = gc_dirty((int)id, (uint64_t *)(void *)shim_stage);
+	if (n >= 0)
+		shim_copy_out(bits, shim_stage, bytes);
+	return n < 0 ? -EINVAL : n;
+}
+
+static int64_t gc_list_call(int64_t id, uint64_t pages, uint64_t max)
+{
+	uint64_t va, npages, done = 0;
+	unsigned mode;
+	const uint64_t chunk = SHIM_STAGE_BYTES / 8;
+	if (id != GC_ALL && (id != (int)id || gc_range((int)id, &va, &npages, &mode) < 0))
+		return -EINVAL;
+	if (max > ((uint64_t)1 << 60) || shim_user_ok(pages, max * 8, VMA_WRITE) < 0)
+		return -EFAULT;
+	while (done < max) {
+		uint64_t want = max - done < chunk ? max - done : chunk;
+		int64_t got = gc_dirty_list((int)id, (uint64_t *)(void *)shim_stage, want);
+		if (got < 0)
+			return done ? (int64_t)done : -EINVAL;
+		shim_copy_out(pages + done * 8, shim_stage, (uint64_t)got * 8);
+		done += (uint64_t)got;
+		if ((uint64_t)got < want)
+			break;
+	}
+	return (int64_t)done;
+}
+
 static void unknown(uint64_t nr)
 {
 	static uint64_t said[NR_EXOCALLS / 64];
@@ -119,6 +195,18 @@ int shim_exocall(uint64_t nr, struct shim_call *c, int64_t *ret)
 		break;
 	case EXO_CALL_VM_ACCESSED:
 		*ret = harvest(a[0], a[1], a[2], 0);
+		break;
+	case EXO_CALL_GC_REGISTER:
+		*ret = gc_register_call(a[0], a[1], a[2]);
+		break;
+	case EXO_CALL_GC_UNREGISTER:
+		*ret = gc_unregister_call((int64_t)a[0]);
+		break;
+	case EXO_CALL_GC_DIRTY:
+		*ret = gc_dirty_call((int64_t)a[0], a[1]);
+		break;
+	case EXO_CALL_GC_DIRTY_LIST:
+		*ret = gc_list_call((int64_t)a[0], a[1], a[2]);
 		break;
 	default:
 		unknown(nr);

@@ -102,6 +102,20 @@ static int64_t nothing_to_copy(int64_t fd, int64_t off)
 	return off >= st.size ? 0 : -EFAULT;
 }
 
+/* One transfer of n bytes between descriptor fd and the stage: at the
+ * file position (off < 0) or at off; the shim's own files (lfd.c) are
+ * served here, everything else is forwarded. */
+static int64_t xfer(int64_t fd, int write, uint64_t n, int64_t off)
+{
+	if (shim_lfd_is((uint64_t)fd))
+		return shim_lfd_io((uint64_t)fd, write, shim_stage, n, off);
+	uint64_t gpa = shim_stage_gpa(shim_stage);
+	if (off < 0)
+		return shim_fwd(write ? EXO_FWD_WRITE : EXO_FWD_READ, (uint64_t)fd, gpa, n, 0, 0, 0);
+	return shim_fwd(write ? EXO_FWD_PWRITE64 : EXO_FWD_PREAD64, (uint64_t)fd, gpa, n,
+			(uint64_t)off, 0, 0);
+}
+
 static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 {
 	int64_t total = 0;
@@ -113,9 +127,7 @@ static int64_t do_read(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 		return -EFAULT;
 	do {
 		uint64_t chunk = n < SHIM_STAGE_BYTES ? n : SHIM_STAGE_BYTES;
-		int64_t got = off < 0 ? shim_fwd(EXO_FWD_READ, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk, 0, 0, 0)
-				      : shim_fwd(EXO_FWD_PREAD64, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk,
-						 (uint64_t)(off + total), 0, 0);
+		int64_t got = xfer(fd, 0, chunk, off < 0 ? off : off + total);
 		if (got < 0)
 			return total ? total : got;
 		shim_copy_out(buf + (uint64_t)total, shim_stage, (uint64_t)got);
@@ -135,9 +147,7 @@ static int64_t do_write(int64_t fd, uint64_t buf, uint64_t n, int64_t off)
 	do {
 		uint64_t chunk = n < SHIM_STAGE_BYTES ? n : SHIM_STAGE_BYTES;
 		shim_copy_in(shim_stage, buf + (uint64_t)total, chunk);
-		int64_t put = off < 0 ? shim_fwd(EXO_FWD_WRITE, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk, 0, 0, 0)
-				      : shim_fwd(EXO_FWD_PWRITE64, (uint64_t)fd, shim_stage_gpa(shim_stage), chunk,
-						 (uint64_t)(off + total), 0, 0);
+		int64_t put = xfer(fd, 1, chunk, off < 0 ? off : off + total);
 		if (put < 0)
 			return total ? total : put;
 		total += put;
@@ -230,13 +240,7 @@ static int64_t vector_io(struct shim_call *c, int write, int64_t off)
 				if (cat == iov[ci].len)
 					ci++, cat = 0;
 			}
-		int64_t r;
-		uint64_t gpa = shim_stage_gpa(shim_stage);
-		if (off < 0)
-			r = shim_fwd(write ? EXO_FWD_WRITE : EXO_FWD_READ, (uint64_t)fd, gpa, chunk, 0, 0, 0);
-		else
-			r = shim_fwd(write ? EXO_FWD_PWRITE64 : EXO_FWD_PREAD64, (uint64_t)fd, gpa, chunk,
-				     (uint64_t)(off + done), 0, 0);
+		int64_t r = xfer(fd, write, chunk, off < 0 ? off : off + done);
 		if (r < 0)
 			return done ? done : r;
 		for (uint64_t n = 0; n < (uint64_t)r;) { /* advance, scattering a read */

@@ -52,6 +52,8 @@ struct phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
+struct shim_layout shim_layout;
+
 static const uint8_t *file;
 static uint64_t file_bytes;
 
@@ -153,8 +155,15 @@ static int stack(const struct ehdr *eh, uint64_t base, uint64_t phdr, uint64_t *
 		at -= n;
 		memcpy(buf + at, s, n);
 		strings[i] = top - (sizeof buf - at);
+		if (i == 0)
+			shim_layout.arg_end = strings[i] + n;
+		if (i == p->argc)
+			shim_layout.env_end = strings[i] + n;
 		s += n;
 	}
+	/* The strings go down from the top: argv[0] highest, the last lowest. */
+	shim_layout.arg_start = p->argc ? strings[p->argc - 1] : 0;
+	shim_layout.env_start = p->envc ? strings[nstr - 1] : 0;
 	static const char platform[] = "x86_64";
 	at -= sizeof platform;
 	memcpy(buf + at, platform, sizeof platform);
@@ -194,6 +203,7 @@ static int stack(const struct ehdr *eh, uint64_t base, uint64_t phdr, uint64_t *
 	at = (at - vec_bytes) & ~15ull;
 	memcpy(buf + at, vec, vec_bytes);
 	*sp = top - (sizeof buf - at);
+	shim_layout.start_stack = *sp;
 	return shim_copy_out(*sp, buf + at, sizeof buf - at) < 0 ? -ENOMEM : 0;
 }
 
@@ -224,6 +234,12 @@ int shim_load(uint64_t *entry, uint64_t *sp)
 			return fail("a segment lies outside the file or the program's address space");
 		if (!phdr && eh.phoff >= ph[i].offset && eh.phoff - ph[i].offset < ph[i].filesz)
 			phdr = base + ph[i].vaddr + (eh.phoff - ph[i].offset);
+		uint64_t *lo = ph[i].flags & PF_X ? &shim_layout.start_code : &shim_layout.start_data;
+		uint64_t *hi = ph[i].flags & PF_X ? &shim_layout.end_code : &shim_layout.end_data;
+		if (!*lo || base + ph[i].vaddr < *lo)
+			*lo = base + ph[i].vaddr;
+		if (base + ph[i].vaddr + ph[i].filesz > *hi)
+			*hi = base + ph[i].vaddr + ph[i].filesz;
 		int rc = segment(&ph[i], base);
 		if (rc < 0)
 			return rc == -ENOMEM ? fail("out of memory (--mem)") : rc;
@@ -232,6 +248,7 @@ int shim_load(uint64_t *entry, uint64_t *sp)
 	if (!end)
 		return fail("no loadable segments");
 	shim_brk_init((end + VM_PAGE - 1) & ~(VM_PAGE - 1));
+	shim_layout.start_brk = (end + VM_PAGE - 1) & ~(VM_PAGE - 1);
 	*entry = base + eh.entry;
 	int rc = stack(&eh, base, phdr, sp);
 	release_payload();

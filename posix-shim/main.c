@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 		exo_notice("posix-shim: cannot claim the lower half for the program");
 		return 1;
 	}
+	shim_proc_stats();
 	int64_t pid = shim_fwd(EXO_FWD_GETPID, 0, 0, 0, 0, 0, 0);
 	shim_pid = pid > 0 ? (uint64_t)pid : 1; /* a host that cannot say: init's */
 	if (shim_load(&entry, &sp) < 0)

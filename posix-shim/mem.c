@@ -13,6 +13,7 @@
  * reach the file.
  */
 #include "shim.h"
+#include "gc/gc.h"
 
 #define PROT_MASK (VMA_READ | VMA_WRITE | VMA_EXEC)
 #define MAP_SHARED 0x01
@@ -30,7 +31,6 @@
 #define MREMAP_FIXED 2
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
-#define ENODEV 19
 
 static uint64_t brk_start, brk_cur;
 
@@ -52,7 +52,8 @@ static int populate(const struct vma *v, uint64_t va, unsigned access, uint64_t 
 		return -EFAULT;
 	if (vm_query(va, gpa, &prot))
 		return 0;
-	int rc = vm_map(va & ~(VM_PAGE - 1), 1, v->prot);
+	int rc = vm_map(va & ~(VM_PAGE - 1), 1,
+			gc_barrier_prot(va & ~(VM_PAGE - 1), v->prot, (access & VMA_WRITE) != 0));
 	if (rc < 0)
 		return rc == -VM_ENOMEM ? -ENOMEM : -EFAULT;
 	vm_query(va, gpa, &prot);
@@ -79,6 +80,12 @@ static int fault(struct vm_fault *vf, void *arg)
 		return VM_RETRY;
 	}
 	uint64_t gpa;
+	if ((vf->error_code & (VM_PF_PRESENT | VM_PF_WRITE)) == (VM_PF_PRESENT | VM_PF_WRITE) &&
+	    (v->prot & VMA_WRITE) && gc_barrier_fault(vf->addr)) {
+		/* libos/gc's write barrier: the card is marked, the page writable again */
+		vm_protect_range(vf->addr & ~(VM_PAGE - 1), 1, v->prot);
+		return VM_RETRY;
+	}
 	int rc = populate(v, vf->addr, access, &gpa);
 	if (rc == -ENOMEM) {
 		exo_notice("posix-shim: out of memory at 0x%lx: the program needs more than "
@@ -262,6 +269,7 @@ int64_t sys_mmap(struct shim_call *c)
 			unmap(addr, len);
 			return rc;
 		}
+		gc_barrier_reapply(addr, len / VM_PAGE);
 	}
 	return (int64_t)addr;
 }
@@ -291,6 +299,7 @@ int64_t sys_mprotect(struct shim_call *c)
 	if ((rc = vma_protect(addr, addr + len, (unsigned)prot)) < 0)
 		return rc;
 	vm_protect_range(addr, len / VM_PAGE, (unsigned)prot);
+	gc_barrier_reapply(addr, len / VM_PAGE); /* a raise must not open a clean card */
 	return 0;
 }
 
@@ -364,5 +373,6 @@ int64_t sys_mremap(struct shim_call *c)
 		return -ENOMEM;
 	}
 	unmap(old, old_len);
+	gc_barrier_reapply(to, keep / VM_PAGE);
 	return (int64_t)to;
 }

@@ -28,10 +28,13 @@
 #define ENOMEM 12
 #define EFAULT 14
 #define EEXIST 17
+#define ENODEV 19
 #define ENOTDIR 20
 #define EINVAL 22
+#define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
+#define ENOSPC 28
 #define EPIPE 32
 #define ERANGE 34
 #define ENAMETOOLONG 36
@@ -139,6 +142,7 @@ struct vma {
 	uint64_t start, end;
 	unsigned prot; /* VMA_* (the same bits as VM_R/W/X) */
 	unsigned kind; /* VMA_ANON, VMA_HEAP, VMA_STACK, VMA_IMAGE */
+	unsigned softdirty; /* made or grown since the last clear_refs "4" */
 };
 #define VMA_ANON 0u
 #define VMA_HEAP 1u
@@ -156,6 +160,11 @@ int vma_clear(uint64_t start, uint64_t end);
 int vma_protect(uint64_t start, uint64_t end, unsigned prot);
 /* 1 if every byte of [start, end) is mapped. */
 int vma_covered(uint64_t start, uint64_t end);
+/* The first mapping that ends above addr (holds it or follows it), or
+ * NULL: vma_next(v->end) is the one after v. */
+const struct vma *vma_next(uint64_t addr);
+/* clear_refs "4": no mapping is soft-dirty any more. */
+void vma_softdirty_clear(void);
 /* The highest free gap of len bytes below top, or 0. */
 uint64_t vma_gap(uint64_t len, uint64_t top);
 /* 1 if nothing is mapped in [start, start + len). */
@@ -207,8 +216,42 @@ void shim_trap_upcall(void);
 /* A page fault in frame f raises sig: delivered, or the program ends. */
 void shim_fault_signal(struct exo_trap_frame *f, int sig, int code, uint64_t addr);
 
+/* lfd.c: descriptors the shim serves itself. A file's operations: its
+ * permission bits and inode number for fstat, and read (n bytes at off
+ * into buf: how many, 0 at the end, or -errno) and write (-EINVAL when
+ * NULL). */
+struct shim_lfile_ops {
+	uint32_t mode;
+	uint64_t ino;
+	int64_t (*read)(uint8_t *buf, uint64_t n, uint64_t off);
+	int64_t (*write)(const uint8_t *buf, uint64_t n);
+};
+/* A new descriptor for a file of ops, opened with flags (the access mode,
+ * O_NONBLOCK, O_CLOEXEC): the number, or -errno. */
+int64_t shim_lfd_open(const struct shim_lfile_ops *ops, uint64_t flags);
+int shim_lfd_is(uint64_t fd);
+/* A transfer between local descriptor fd and buf, at off or (off < 0) at
+ * the file's position. */
+int64_t shim_lfd_io(uint64_t fd, int write, uint8_t *buf, uint64_t n, int64_t off);
+/* Call nr when it names a local descriptor: 1 with *ret set; else 0. */
+int shim_lfd_call(uint64_t nr, struct shim_call *c, int64_t *ret);
+
+/* proc.c: /proc/self/{stat,maps,pagemap,clear_refs} (and /proc/PID/ for
+ * the program's own pid), served from the shim. For a path (a NUL-ended
+ * copy) that names one: 1 with *ret the descriptor or -errno; else 0. */
+int shim_proc_open(const char *path, uint64_t flags, int64_t *ret);
+/* The --stats line. */
+void shim_proc_stats(void);
+
 /* load.c: the program in the payload, loaded; where to start it. */
 int shim_load(uint64_t *entry, uint64_t *sp);
+/* What the loader laid out, as /proc/self/stat tells it (proc.c). */
+struct shim_layout {
+	uint64_t start_code, end_code, start_data, end_data, start_brk;
+	uint64_t start_stack; /* where argc is */
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+extern struct shim_layout shim_layout;
 
 /* forward.c: the staging area forwarded buffers pass through, and one
  * forwarded call with integer arguments (pointers already GPAs). */

@@ -76,7 +76,8 @@ void shim_syscall(struct exo_trap_frame *f)
 	struct shim_call c = { { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 }, f };
 	int64_t ret;
 	exo_mask();
-	if (nr < sizeof calls / sizeof calls[0] && calls[nr]) {
+	if (shim_lfd_call(nr, &c, &ret)) { /* a descriptor the shim serves: lfd.c */
+	} else if (nr < sizeof calls / sizeof calls[0] && calls[nr]) {
 		ret = calls[nr](&c);
 	} else if (!shim_exocall(nr, &c, &ret)) { /* exo's own calls: exocall.c */
 		unsupported(nr);

@@ -6,6 +6,11 @@
  * the program's intent, which pages are populated on first touch from.
  * Neighbours with the same protection and kind are merged, so a program
  * that maps and unmaps a lot keeps a short map.
+ *
+ * Each mapping also carries Linux's VM_SOFTDIRTY for /proc/self/pagemap
+ * (proc.c): a mapping made (or grown) since the last clear_refs reads as
+ * soft-dirty in every page. Merging ignores it and keeps it if either
+ * side had it, as Linux's merge does.
  */
 #include "shim.h"
 
@@ -65,6 +70,7 @@ static void merge(void)
 		if (out && map[out - 1].end == map[i].start && map[out - 1].prot == map[i].prot &&
 		    map[out - 1].kind == map[i].kind) {
 			map[out - 1].end = map[i].end;
+			map[out - 1].softdirty |= map[i].softdirty;
 			continue;
 		}
 		map[out++] = map[i];
@@ -90,7 +96,7 @@ int vma_set(uint64_t start, uint64_t end, unsigned prot, unsigned kind)
 {
 	if (vma_clear(start, end) < 0)
 		return -ENOMEM;
-	int rc = insert_at(first_above(start), (struct vma){ start, end, prot, kind });
+	int rc = insert_at(first_above(start), (struct vma){ start, end, prot, kind, 1 });
 	merge();
 	return rc;
 }
@@ -137,4 +143,16 @@ int vma_gap_free(uint64_t start, uint64_t len)
 {
 	unsigned i = first_above(start);
 	return i == nmap || map[i].start >= start + len;
+}
+
+const struct vma *vma_next(uint64_t addr)
+{
+	unsigned i = first_above(addr);
+	return i < nmap ? &map[i] : NULL;
+}
+
+void vma_softdirty_clear(void)
+{
+	for (unsigned i = 0; i < nmap; i++)
+		map[i].softdirty = 0;
 }

@@ -78,7 +78,51 @@
 #define EXO_CALL_VM_UNPROT (EXO_CALL_BASE + 0x03u)
 #define EXO_CALL_VM_DIRTY (EXO_CALL_BASE + 0x04u)
 #define EXO_CALL_VM_ACCESSED (EXO_CALL_BASE + 0x05u)
-/* EXO_CALL_BASE + 0x40 onwards: reserved for libos/gc. */
+
+/*
+ * libos/gc's calls: a collector's write barrier (docs/gc.md).
+ *
+ * EXO_CALL_GC_REGISTER (addr, npages, mode) -> id
+ *     The range becomes a heap range whose dirty set the fetches below
+ *     read and clear; its dirty set starts empty. mode EXO_GC_DBITS: the
+ *     hardware dirty bits (a write costs nothing; a fetch walks the
+ *     range's page tables in the program's ring). EXO_GC_WPROTECT: a
+ *     write-protect barrier: the first write to a page after a fetch
+ *     traps into the shim, which marks the page's card and lets the write
+ *     go on (no signal reaches the program); mprotect keeps a clean
+ *     card's page read-only underneath. At most 64 ranges, each at most
+ *     2^23 pages, and 2^18 pages in EXO_GC_WPROTECT ranges together.
+ *     EEXIST: overlaps a registered range. ENOSPC: no room left.
+ * EXO_CALL_GC_UNREGISTER (id) -> 0
+ *     Forgets the range; an EXO_GC_WPROTECT range's pages get the write
+ *     access their mapping has back. EINVAL: no such id.
+ * EXO_CALL_GC_DIRTY (id, uint64_t *bits) -> count
+ *     Fetch-and-clear as a bitmap, as EXO_CALL_VM_DIRTY writes it: bit i
+ *     set when page i of the range was written since it was registered
+ *     or since the fetch that last reported it. One TLB flush.
+ * EXO_CALL_GC_DIRTY_LIST (id, uint64_t *pages, max) -> count
+ *     Fetch-and-clear as a list of page addresses, of range id or of every
+ *     range (id EXO_GC_ALL): the EXO_GC_DBITS ranges' pages in address
+ *     order, then the EXO_GC_WPROTECT ranges', at most max of them; the
+ *     pages past max stay dirty for the next call. One TLB flush per mode
+ *     (per 2^17 pages reported). EFAULT: max entries at pages are not
+ *     writable (checked first).
+ *
+ * A page a fetch reports was written by the program (or by the shim on
+ * its behalf, read(2) into it) since the range was registered or since
+ * it was last reported: none is reported twice for one write, none
+ * written is missed. Pages never populated are clean. These calls and
+ * /proc/self/clear_refs ("4") share the hardware bits: a clear there
+ * clears them here.
+ */
+#define EXO_CALL_GC_REGISTER (EXO_CALL_BASE + 0x40u)
+#define EXO_CALL_GC_UNREGISTER (EXO_CALL_BASE + 0x41u)
+#define EXO_CALL_GC_DIRTY (EXO_CALL_BASE + 0x42u)
+#define EXO_CALL_GC_DIRTY_LIST (EXO_CALL_BASE + 0x43u)
+#define EXO_GC_DBITS 0u
+#define EXO_GC_WPROTECT 1u
+#define EXO_GC_ALL (-1)
+#define EXO_GC_RANGE_MAX (1ull << 23)
 
 /* Protections: the values of PROT_READ, PROT_WRITE, PROT_EXEC. */
 #define EXO_PROT_NONE 0u

@@ -9,69 +9,140 @@
  */
 #include "vm_impl.h"
 
-/* Walks one page table per 2 MiB rather than four levels per page: DIRTY
- * over thousands of pages is mostly this loop. */
-static int64_t harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bit)
+/* Where a harvest puts what it takes: bits (per span, may be NULL), the
+ * list of addresses (may be NULL) up to max pages in all, and the span of
+ * addresses whose cached translations must go. */
+struct take {
+	uint64_t *list;
+	uint64_t max, n;
+	uint64_t lo, hi;
+};
+
+static int take(struct take *t, uint64_t *bits, uint64_t i, uint64_t va, uint64_t npages,
+		int cached)
 {
-	int64_t n = 0;
-	uint64_t lo = UINT64_MAX, hi = 0;
+	if (t->n + npages > t->max)
+		return 0;
+	for (uint64_t k = 0; k < npages; k++) {
+		if (bits)
+			bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
+		if (t->list)
+			t->list[t->n + k] = va + k * VM_PAGE;
+	}
+	t->n += npages;
+	if (cached) {
+		t->lo = va < t->lo ? va : t->lo;
+		t->hi = va + npages * VM_PAGE > t->hi ? va + npages * VM_PAGE : t->hi;
+	}
+	return 1;
+}
+
+/* Walks one page table per 2 MiB rather than four levels per page: DIRTY
+ * over thousands of pages is mostly this loop. Stops when t is full: what
+ * is left keeps its bit. */
+static int harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bit, struct take *t)
+{
 	if (!vm_pages_ok(va, npages))
 		return -VM_EINVAL;
-	for (uint64_t i = 0; i < (npages + 63) / 64; i++)
-		bits[i] = 0;
-	for (uint64_t i = 0; i < npages;) {
+	if (bits)
+		for (uint64_t i = 0; i < (npages + 63) / 64; i++)
+			bits[i] = 0;
+	for (uint64_t i = 0; i < npages && t->n < t->max;) {
 		uint64_t at = va + i * VM_PAGE;
 		uint64_t in_chunk = (VM_HUGE - (at & (VM_HUGE - 1))) / VM_PAGE;
 		uint64_t span = in_chunk < npages - i ? in_chunk : npages - i;
 		uint64_t *pd = vm_pte(at, 1, 0);
 		if (pd && (*pd & PTE_PS)) { /* a 2 MiB page: one bit for all of it */
-			if (*pd & bit) {
-				for (uint64_t k = i; k < i + span; k++)
-					bits[k / 64] |= 1ull << (k % 64);
-				n += (int64_t)span;
+			if ((*pd & bit) && take(t, bits, i, at, span, 1))
 				*pd &= ~bit;
-				lo = i < lo ? i : lo;
-				hi = i + span - 1;
-			}
 		} else if (pd && (*pd & PTE_P)) {
 			uint64_t *pte = &vm_phys(*pd & PTE_ADDR)[(at >> 12) & 511];
-			for (uint64_t k = 0; k < span; k++) {
-				if (bit == PTE_D && vm_out(pte[k]) && (pte[k] & PTE_OUT_DIRTY)) {
-					pte[k] &= ~PTE_OUT_DIRTY; /* not cached: no flush */
-					bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
-					n++;
-					continue;
+			for (uint64_t k = 0; k < span && t->n < t->max; k++) {
+				uint64_t e = pte[k];
+				if (bit == PTE_D && vm_out(e) && (e & PTE_OUT_DIRTY)) {
+					take(t, bits, i + k, at + k * VM_PAGE, 1, 0);
+					pte[k] = e & ~PTE_OUT_DIRTY; /* not cached: no flush */
+				} else if ((e & bit) && vm_mapped(e)) {
+					take(t, bits, i + k, at + k * VM_PAGE, 1, 1);
+					pte[k] = e & ~bit;
 				}
-				if (!(pte[k] & bit) || !vm_mapped(pte[k]))
-					continue;
-				pte[k] &= ~bit;
-				bits[(i + k) / 64] |= 1ull << ((i + k) % 64);
-				n++;
-				lo = i + k < lo ? i + k : lo;
-				hi = i + k;
 			}
 		}
 		i += span;
 	}
-	if (lo <= hi)
-		vm_tlb_flush(va + lo * VM_PAGE, hi - lo + 1);
-	return n;
+	return 0;
+}
+
+static void flush_taken(const struct take *t)
+{
+	if (t->lo < t->hi)
+		vm_tlb_flush(t->lo, (t->hi - t->lo) / VM_PAGE);
 }
 
 int64_t vm_dirty(uint64_t va, uint64_t npages, uint64_t *bits)
 {
+	struct take t = { NULL, UINT64_MAX, 0, UINT64_MAX, 0 };
 	VM_ENTER();
-	int64_t n = harvest(va, npages, bits, PTE_D);
+	int rc = harvest(va, npages, bits, PTE_D, &t);
+	flush_taken(&t);
 	VM_LEAVE();
-	return n;
+	return rc < 0 ? rc : (int64_t)t.n;
+}
+
+int64_t vm_dirty_spans(const struct vm_span *s, unsigned n, uint64_t *list, uint64_t max)
+{
+	struct take t = { list, max, 0, UINT64_MAX, 0 };
+	for (unsigned i = 0; i < n; i++)
+		if (!vm_pages_ok(s[i].va, s[i].npages))
+			return -VM_EINVAL;
+	VM_ENTER();
+	for (unsigned i = 0; i < n; i++)
+		harvest(s[i].va, s[i].npages, s[i].bits, PTE_D, &t);
+	flush_taken(&t);
+	VM_LEAVE();
+	return (int64_t)t.n;
+}
+
+int64_t vm_page_state(uint64_t va, uint64_t npages, uint8_t *state)
+{
+	int64_t held = 0;
+	if (!vm_pages_ok(va, npages))
+		return -VM_EINVAL;
+	VM_ENTER();
+	for (uint64_t i = 0; i < npages;) {
+		uint64_t at = va + i * VM_PAGE;
+		uint64_t in_chunk = (VM_HUGE - (at & (VM_HUGE - 1))) / VM_PAGE;
+		uint64_t span = in_chunk < npages - i ? in_chunk : npages - i;
+		uint64_t *pd = vm_pte(at, 1, 0);
+		const uint64_t *pte = pd && (*pd & PTE_P) && !(*pd & PTE_PS)
+					      ? &vm_phys(*pd & PTE_ADDR)[(at >> 12) & 511]
+					      : NULL;
+		for (uint64_t k = 0; k < span; k++) {
+			uint64_t e = pd && (*pd & PTE_PS) ? *pd : pte ? pte[k] : 0;
+			uint8_t st = 0;
+			if (vm_out(e))
+				st = VM_PAGE_OUT | (e & PTE_OUT_DIRTY ? VM_PAGE_DIRTY : 0) |
+				     (e & PTE_W ? VM_PAGE_WRITABLE : 0);
+			else if (vm_mapped(e))
+				st = VM_PAGE_MAPPED | (e & PTE_D ? VM_PAGE_DIRTY : 0) |
+				     ((e & (PTE_P | PTE_W)) == (PTE_P | PTE_W) ? VM_PAGE_WRITABLE : 0);
+			held += st != 0;
+			state[i + k] = st;
+		}
+		i += span;
+	}
+	VM_LEAVE();
+	return held;
 }
 
 int64_t vm_accessed(uint64_t va, uint64_t npages, uint64_t *bits)
 {
+	struct take t = { NULL, UINT64_MAX, 0, UINT64_MAX, 0 };
 	VM_ENTER();
-	int64_t n = harvest(va, npages, bits, PTE_A);
+	int rc = harvest(va, npages, bits, PTE_A, &t);
+	flush_taken(&t);
 	VM_LEAVE();
-	return n;
+	return rc < 0 ? rc : (int64_t)t.n;
 }
 
 void vm_set_policy(vm_policy p, void *arg)

@@ -86,6 +86,50 @@ int vm_protect_range(uint64_t va, uint64_t npages, unsigned prot)
 	return n;
 }
 
+struct wp_arg {
+	uint64_t va;
+	const uint64_t *keep;
+	int64_t taken;
+	uint64_t lo, hi;
+};
+
+static int wp_none(uint64_t va, uint64_t *pte, void *arg)
+{
+	(void)va, (void)pte, (void)arg;
+	return 0;
+}
+
+static int wp_one(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct wp_arg *w = arg;
+	uint64_t i = (va - w->va) / VM_PAGE;
+	if (!(*pte & PTE_W) || (w->keep && (w->keep[i / 64] >> (i % 64)) & 1))
+		return 0;
+	*pte &= ~PTE_W; /* in a mapped entry and an out one alike */
+	w->taken++;
+	w->lo = va < w->lo ? va : w->lo;
+	w->hi = va + VM_PAGE > w->hi ? va + VM_PAGE : w->hi;
+	return 0;
+}
+
+int64_t vm_wrprotect(const struct vm_span *s, unsigned n)
+{
+	struct wp_arg w = { 0, NULL, 0, UINT64_MAX, 0 };
+	int rc = 0;
+	VM_ENTER();
+	for (unsigned i = 0; i < n && rc >= 0; i++) /* refuse before changing */
+		rc = each_mapped(s[i].va, s[i].npages, wp_none, NULL);
+	for (unsigned i = 0; i < n && rc >= 0; i++) {
+		w.va = s[i].va;
+		w.keep = s[i].bits;
+		each_mapped(s[i].va, s[i].npages, wp_one, &w);
+	}
+	if (w.taken)
+		vm_tlb_flush(w.lo, (w.hi - w.lo) / VM_PAGE);
+	VM_LEAVE();
+	return rc < 0 ? rc : w.taken;
+}
+
 static int unmap_one(uint64_t va, uint64_t *pte, void *arg)
 {
 	(void)va, (void)arg;

@@ -150,6 +150,31 @@ int vm_unprot(uint64_t va, uint64_t npages);
 /* DIRTY: set bit i of bits[] when page i of the range was written since
  * the last call (hardware D bits), clearing them; returns how many. */
 int64_t vm_dirty(uint64_t va, uint64_t npages, uint64_t *bits);
+/* DIRTY over several ranges at once, with one TLB flush for all of them
+ * (libos/gc's batches): each span's bits (if not NULL) as vm_dirty writes
+ * them and, with list not NULL, the address of each dirty page, span by
+ * span in ascending order, at most max pages in all: a page past max
+ * keeps its bit for the next call. Returns how many pages it took. */
+struct vm_span {
+	uint64_t va, npages;
+	uint64_t *bits;
+};
+int64_t vm_dirty_spans(const struct vm_span *s, unsigned n, uint64_t *list, uint64_t max);
+/* What each of npages pages at va is, one byte each, changing nothing:
+ * VM_PAGE_* bits, 0 for a page nothing holds. Returns how many are held
+ * (mapped or out). A 2 MiB page gives each of its 4 KiB pages its state. */
+#define VM_PAGE_MAPPED 1u   /* a frame is behind it (any protection) */
+#define VM_PAGE_OUT 2u      /* revocation took it out; its next touch brings it back */
+#define VM_PAGE_DIRTY 4u    /* its D bit is set (kept while out) */
+#define VM_PAGE_WRITABLE 8u /* its entry allows writes */
+int64_t vm_page_state(uint64_t va, uint64_t npages, uint8_t *state);
+/* Take write access from every page of n spans that has it, except page
+ * i of a span where bit i of its bits (used here as a keep mask; may be
+ * NULL) is set; pages out lose it too, for when they come back. One TLB
+ * flush for all. For write barriers (libos/gc): raising it back is
+ * vm_protect_range or vm_protn. Returns how many pages lost it;
+ * -VM_EINVAL for a bad range or a 2 MiB page in any span. */
+int64_t vm_wrprotect(const struct vm_span *s, unsigned n);
 /* MAP2: map the frame behind va at alias too, with protection prot. */
 int vm_map2(uint64_t va, uint64_t alias, unsigned prot);
 /* Accessed bits, for replacement policies: set bits for pages accessed

@@ -2,9 +2,9 @@
  * posix-shim/lib/vm.c: libexo.a's <exo/vm.h>, the program side of the
  * exo calls (include/exo/exocall.h).
  *
- * Each function is one `syscall` with a number in exo's reserved range;
- * posix-shim serves it (posix-shim/exocall.c), Linux answers -ENOSYS.
- * The result is turned into the C library's convention, -1 and errno.
+ * Each function is one `syscall` (call.h) with a number in exo's reserved
+ * range; posix-shim serves it (posix-shim/exocall.c), Linux answers
+ * -ENOSYS.
  * Built with musl-gcc into build/lib/libexo.a; build/exo-cc links it.
  */
 #include <errno.h>
@@ -12,19 +12,7 @@
 
 #include "exo/vm.h"
 
-static long exocall(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2)
-{
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a0), "S"(a1), "d"(a2)
-			 : "rcx", "r11", "memory");
-	if (ret < 0 && ret > -4096) {
-		errno = (int)-ret;
-		return -1;
-	}
-	return ret;
-}
+#include "call.h"
 
 int exo_info(struct exo_info *info)
 {
