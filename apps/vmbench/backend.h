@@ -34,6 +34,14 @@ int be_unprot(uint64_t va, uint64_t npages);
 int be_dirty_arm(uint64_t va, uint64_t npages);
 int64_t be_dirty(uint64_t va, uint64_t npages, uint64_t *bits);
 
+/* DIRTY over a batch of n ranges of npages each (a collector's heap
+ * sections): arm, then fetch-and-clear as a list of page addresses (at
+ * most max), all ranges in one call where the system allows it. */
+int be_dirty_batch_arm(const uint64_t *va, unsigned n, uint64_t npages);
+int64_t be_dirty_batch(const uint64_t *va, unsigned n, uint64_t npages, uint64_t *list,
+		       uint64_t max);
+const char *be_dirty_batch_method(void);
+
 /* MAP2: make the page at va visible read-only at alias, and remove it. */
 int be_map2(uint64_t va, uint64_t alias);
 int be_unmap2(uint64_t alias);

@@ -6,6 +6,7 @@
  * own count (EXO_HC_INFO).
  */
 #include "backend.h"
+#include "gc/gc.h"
 #include "vm/vm.h"
 
 static uint64_t next_va = 0x100000000ull;
@@ -94,6 +95,26 @@ int be_dirty_arm(uint64_t va, uint64_t npages)
 {
 	(void)va, (void)npages; /* the hardware always tracks */
 	return 0;
+}
+
+int be_dirty_batch_arm(const uint64_t *va, unsigned n, uint64_t npages)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (gc_register(va[i], npages, GC_DBITS) < 0)
+			return -1;
+	return 0;
+}
+
+int64_t be_dirty_batch(const uint64_t *va, unsigned n, uint64_t npages, uint64_t *list,
+		       uint64_t max)
+{
+	(void)va, (void)n, (void)npages; /* registered: libos/gc knows them */
+	return gc_dirty_list(GC_ALL, list, max);
+}
+
+const char *be_dirty_batch_method(void)
+{
+	return "libos/gc, one fetch-and-clear over every range, one TLB flush";
 }
 
 int64_t be_dirty(uint64_t va, uint64_t npages, uint64_t *bits)

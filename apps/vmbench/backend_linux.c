@@ -156,13 +156,14 @@ static int arm_pagemap_scan(uint64_t va, uint64_t npages)
 	if (ioctl(uffd, UFFDIO_API, &api) < 0 || ioctl(uffd, UFFDIO_REGISTER, &reg) < 0 ||
 	    ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0)
 		return close(uffd), -1;
-	scan_fd = open("/proc/self/pagemap", O_RDONLY);
 	struct page_region one;
 	struct pm_scan_arg probe = {
 		.size = sizeof probe, .start = va, .end = va + BE_PAGE,
 		.vec = (uint64_t)(uintptr_t)&one, .vec_len = 1,
 		.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
 	};
+	if (scan_fd < 0)
+		scan_fd = open("/proc/self/pagemap", O_RDONLY);
 	if (scan_fd < 0 || ioctl(scan_fd, PAGEMAP_SCAN, &probe) < 0) {
 		if (scan_fd >= 0)
 			close(scan_fd);
@@ -172,6 +173,45 @@ static int arm_pagemap_scan(uint64_t va, uint64_t npages)
 		return close(uffd), -1;
 	}
 	return 0; /* uffd stays open: closing it would end the tracking */
+}
+
+/* Each range is its own userfaultfd registration (as a collector's heap
+ * sections would be) and its own PAGEMAP_SCAN: Linux has no call over
+ * several ranges. */
+int be_dirty_batch_arm(const uint64_t *va, unsigned n, uint64_t npages)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (arm_pagemap_scan(va[i], npages) < 0)
+			return -1;
+	return 0;
+}
+
+int64_t be_dirty_batch(const uint64_t *va, unsigned n, uint64_t npages, uint64_t *list,
+		       uint64_t max)
+{
+	static struct page_region found[1024];
+	uint64_t got = 0;
+	for (unsigned i = 0; i < n && got < max; i++) {
+		struct pm_scan_arg a = {
+			.size = sizeof a, .flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+			.start = va[i], .end = va[i] + npages * BE_PAGE,
+			.vec = (uint64_t)(uintptr_t)found, .vec_len = 1024, .max_pages = max - got,
+			.category_mask = PAGE_IS_WRITTEN, .return_mask = PAGE_IS_WRITTEN,
+		};
+		int k = ioctl(scan_fd, PAGEMAP_SCAN, &a);
+		if (k < 0)
+			return -1;
+		for (int r = 0; r < k; r++)
+			for (uint64_t p = found[r].start; p < found[r].end; p += BE_PAGE)
+				list[got++] = p;
+	}
+	return (int64_t)got;
+}
+
+const char *be_dirty_batch_method(void)
+{
+	return scan_fd >= 0 ? "PAGEMAP_SCAN per range (userfaultfd async write-protect)"
+			    : "not available (no PAGEMAP_SCAN)";
 }
 
 int be_printf(const char *fmt, ...)

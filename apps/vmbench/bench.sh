@@ -18,12 +18,13 @@ date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "vmbench: $machine"
 echo "running native Linux, exo ring 3, exo ring 0 (ring 0 is slow where the host emulates it) ..."
 "$B/bench/vmbench-linux" >"$out/linux.out"
-"$B/exo" run --mem 128M --ring 3 --stats "$B/apps/vmbench" >"$out/exo3.out" 2>"$out/exo3.err"
-"$B/exo" run --mem 128M --ring 0 --stats "$B/apps/vmbench" >"$out/exo0.out" 2>"$out/exo0.err"
+"$B/exo" run --mem 256M --ring 3 --stats "$B/apps/vmbench" >"$out/exo3.out" 2>"$out/exo3.err"
+"$B/exo" run --mem 256M --ring 0 --stats "$B/apps/vmbench" >"$out/exo0.out" 2>"$out/exo0.err"
 
 awk -v machine="$machine" -v date="$date" -v json="$out/vmbench.json" -v dat="$out/vmbench.dat" '
 	FNR == 1 { run++ }
 	/^vmbench: dirty via/ { sub(/^vmbench: dirty via /, ""); method[run] = $0 }
+	/^vmbench: batch via/ { sub(/^vmbench: batch via /, ""); batch[run] = $0 }
 	/^result / { op = $2; if (run == 1) order[++n] = op
 		ns[run, op] = $4; mexits[run, op] = $5 }
 	END {
@@ -31,6 +32,8 @@ awk -v machine="$machine" -v date="$date" -v json="$out/vmbench.json" -v dat="$o
 		names["appel1"] = "PROT1+TRAP+UNPROT (appel1)"
 		names["appel2"] = "PROTN+TRAP+UNPROT (appel2)"
 		names["dirty"] = "DIRTY, 16384 pages, 64 written"
+		names["scan"] = "DIRTY fetch-and-clear alone, 16384 pages"
+		names["batch"] = "fetch-and-clear, 4 ranges x 4096 pages"
 		names["map2"] = "MAP2 (alias, read, unmap)"
 		printf "\n%-34s %10s %10s %7s %8s %10s %7s %8s\n", "operation (us per op)", "linux", "exo r3", "r3/lx", "exits/op", "exo r0", "r0/lx", "exits/op"
 		printf "{\n  \"machine\": \"%s\",\n  \"date\": \"%s\",\n", machine, date > json
@@ -45,6 +48,7 @@ awk -v machine="$machine" -v date="$date" -v json="$out/vmbench.json" -v dat="$o
 		}
 		printf "  ]\n}\n" > json
 		printf "\nDIRTY on Linux via %s; on exo via %s.\n", method[1], method[2]
+		printf "Batch on Linux via %s; on exo via %s.\n", batch[1], batch[2]
 	}' "$out/linux.out" "$out/exo3.out" "$out/exo0.out"
 
 grep -h '^vm: application' "$out/exo3.err" "$out/exo3.out" 2>/dev/null | head -1 || true

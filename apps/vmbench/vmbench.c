@@ -8,6 +8,10 @@
  *            unprotects the faulting one
  *   appel2   PROTN+TRAP+UNPROT: protect all pages, then fault on each
  *   dirty    DIRTY over 16384 pages, 64 of them written per round
+ *   scan     the fetch-and-clear alone: DIRTY over those 16384 pages, the
+ *            64 writes made before the clock starts
+ *   batch    fetch-and-clear over 4 ranges of 4096 pages (a collector's
+ *            heap sections), 16 pages written in each before the clock
  *   map2     alias a page read-only elsewhere, read it, remove the alias
  * and prints "result NAME OPS NS_PER_OP MILLI_EXITS_PER_OP" lines that
  * apps/vmbench/bench.sh turns into a table. Integer arithmetic only: the
@@ -22,6 +26,10 @@
 #define DIRTY_WRITES 64
 #define DIRTY_ROUNDS 10
 #define MAP2_OPS 1000
+#define SCAN_ROUNDS 20
+#define BATCH_RANGES 4
+#define BATCH_PAGES 4096
+#define BATCH_WRITES 16
 
 static uint64_t base, prev_page;
 static unsigned perm[PAGES];
@@ -138,11 +146,13 @@ static int bench_appel2(void)
 
 static uint64_t bits[DIRTY_PAGES / 64];
 
+static uint64_t dirty_va;
+
 static int bench_dirty(void)
 {
-	uint64_t va;
-	if (be_region(DIRTY_PAGES, 0, &va) < 0 || be_dirty_arm(va, DIRTY_PAGES) < 0)
+	if (be_region(DIRTY_PAGES, 0, &dirty_va) < 0 || be_dirty_arm(dirty_va, DIRTY_PAGES) < 0)
 		return -1;
+	uint64_t va = dirty_va;
 	be_printf("vmbench: dirty via %s\n", be_dirty_method());
 	be_dirty(va, DIRTY_PAGES, bits);
 	uint64_t ns = 0, exits = 0;
@@ -164,6 +174,59 @@ static int bench_dirty(void)
 				return be_printf("dirty: page %u written but not reported\n", pick[i]), -1;
 	}
 	report("dirty", DIRTY_ROUNDS, ns, exits);
+	return 0;
+}
+
+/* Write DIRTY_WRITES distinct pages of the dirty region, untimed. */
+static void write_some(uint64_t va, unsigned *pick, unsigned npick, unsigned npages, uint64_t r)
+{
+	for (unsigned i = 0; i < npick; i++) {
+		pick[i] = (unsigned)(i * (npages / npick) + next_random() % (npages / npick));
+		*(volatile uint64_t *)(uintptr_t)(va + pick[i] * BE_PAGE) = r + 1;
+	}
+}
+
+static int bench_scan(uint64_t va)
+{
+	static unsigned pick[DIRTY_WRITES];
+	uint64_t ns = 0, exits = 0;
+	for (unsigned r = 0; r < SCAN_ROUNDS; r++) {
+		write_some(va, pick, DIRTY_WRITES, DIRTY_PAGES, r);
+		uint64_t x0 = be_exits(), t0 = be_now_ns();
+		int64_t n = be_dirty(va, DIRTY_PAGES, bits);
+		ns += be_now_ns() - t0;
+		exits += be_exits() - x0;
+		if (n != DIRTY_WRITES)
+			return be_printf("scan: %ld pages reported, %u written\n", (long)n, DIRTY_WRITES), -1;
+	}
+	report("scan", SCAN_ROUNDS, ns, exits);
+	return 0;
+}
+
+static int bench_batch(void)
+{
+	static uint64_t va[BATCH_RANGES], list[BATCH_RANGES * BATCH_WRITES + 1];
+	static unsigned pick[BATCH_WRITES];
+	for (unsigned i = 0; i < BATCH_RANGES; i++)
+		if (be_region(BATCH_PAGES, 0, &va[i]) < 0)
+			return -1;
+	if (be_dirty_batch_arm(va, BATCH_RANGES, BATCH_PAGES) < 0)
+		return be_printf("batch: cannot arm tracking\n"), -1;
+	be_printf("vmbench: batch via %s\n", be_dirty_batch_method());
+	uint64_t ns = 0, exits = 0;
+	for (unsigned r = 0; r < SCAN_ROUNDS; r++) {
+		for (unsigned i = 0; i < BATCH_RANGES; i++)
+			write_some(va[i], pick, BATCH_WRITES, BATCH_PAGES, r);
+		uint64_t x0 = be_exits(), t0 = be_now_ns();
+		int64_t n = be_dirty_batch(va, BATCH_RANGES, BATCH_PAGES, list,
+					   BATCH_RANGES * BATCH_WRITES + 1);
+		ns += be_now_ns() - t0;
+		exits += be_exits() - x0;
+		if (n != BATCH_RANGES * BATCH_WRITES)
+			return be_printf("batch: %ld pages reported, %u written\n", (long)n,
+					 BATCH_RANGES * BATCH_WRITES), -1;
+	}
+	report("batch", SCAN_ROUNDS, ns, exits);
 	return 0;
 }
 
@@ -193,7 +256,7 @@ int main(int argc, char **argv)
 		return 1;
 	be_printf("vmbench: %s\n", be_describe());
 	if (bench_trap() < 0 || bench_appel1() < 0 || bench_appel2() < 0 || bench_dirty() < 0 ||
-	    bench_map2() < 0)
+	    bench_scan(dirty_va) < 0 || bench_batch() < 0 || bench_map2() < 0)
 		return 2;
 	return 0;
 }
