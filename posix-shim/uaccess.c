@@ -12,6 +12,7 @@
  * so DIRTY (a collector's write barrier) sees what a call wrote.
  */
 #include "shim.h"
+#include "gc/gc.h"
 
 /* The byte at va for an access the map allows, or NULL. */
 static uint8_t *at(uint64_t va, unsigned access)
@@ -37,6 +38,8 @@ static int copy(uint64_t uva, uint8_t *buf, uint64_t n, unsigned access)
 		else
 			memcpy(buf, p, chunk);
 		vm_touch(uva, access & VMA_WRITE); /* as if the program had */
+		if (access & VMA_WRITE)
+			gc_touch(uva); /* and for libos/gc's write barrier */
 		uva += chunk, buf += chunk, n -= chunk;
 	}
 	return 0;

@@ -241,6 +241,13 @@ unsigned gc_barrier_prot(uint64_t va, unsigned prot, int write)
 	return card(r, i) ? prot : prot & ~VM_W;
 }
 
+void gc_touch(uint64_t va)
+{
+	struct range *r = find(va);
+	if (r && r->mode == GC_WPROTECT)
+		mark(r, (va - r->va) / VM_PAGE);
+}
+
 /* The part of each GC_WPROTECT range from its start to the end of its
  * overlap with [va, +npages): the cards are word aligned at the range's
  * start, and pages before the overlap already keep the invariant. */

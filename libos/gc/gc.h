@@ -83,6 +83,10 @@ int gc_barrier_fault(uint64_t va);
  * prot without VM_W in a GC_WPROTECT range whose card is clean, unless
  * the access is a write (then the card is marked). */
 unsigned gc_barrier_prot(uint64_t va, unsigned prot, int write);
+/* The owner wrote the page at va on the program's behalf through another
+ * mapping (read(2) into it, through the direct map): mark its card, as
+ * vm_touch sets the D bit. */
+void gc_touch(uint64_t va);
 /* After the owner raised the protection of [va, +npages): take write
  * access back from clean cards of GC_WPROTECT ranges there (one flush). */
 void gc_barrier_reapply(uint64_t va, uint64_t npages);
