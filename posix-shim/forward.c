@@ -445,7 +445,6 @@ int64_t sys_uname(struct shim_call *c)
 		(void)c; \
 		return shim_fwd(NR, 0, 0, 0, 0, 0, 0); \
 	}
-ID_CALL(getpid, EXO_FWD_GETPID)
 ID_CALL(getppid, EXO_FWD_GETPPID)
 ID_CALL(getuid, EXO_FWD_GETUID)
 ID_CALL(geteuid, EXO_FWD_GETEUID)

@@ -58,6 +58,14 @@ int64_t sys_set_tid_address(struct shim_call *c)
 	return (int64_t)shim_pid;
 }
 
+/* The host's pid, asked once at start: a collector asks at every
+ * collection whether it has forked. */
+int64_t sys_getpid(struct shim_call *c)
+{
+	(void)c;
+	return (int64_t)shim_pid;
+}
+
 int64_t sys_gettid(struct shim_call *c)
 {
 	(void)c;

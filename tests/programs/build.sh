@@ -11,6 +11,11 @@
 #   sqlite3  SQLite command shell  (source package sqlite3: amalgamation made
 #                                    with tclsh, THREADSAFE=0, no extensions
 #                                    loading, no readline, no zlib)
+#   gctest   bdwgc's own test       (source package libgc: the Boehm-Demers-
+#                                    Weiser collector, configured with
+#                                    --disable-threads, static; tests/test.c
+#                                    built by its Makefile; see build_libgc)
+#   gcbench  apps/gcbench/gcbench.c linked with that libgc.a
 #
 # None uses threads; none forks or execs unless asked to by a command the
 # workloads in this directory never give (lua's os.execute/io.popen,
@@ -228,6 +233,67 @@ build_sqlite3() {
     built sqlite3 "$recipe" "sqlite3 $v"
 }
 
+# ---------------------------------------------------------------- libgc
+# bdwgc 8.2.2 unmodified, configured out of tree with musl-gcc, no threads,
+# static only. What musl and exo need, all outside bdwgc's sources:
+#  - gctest is linked -all-static (libtool drops a plain -static) and with
+#    -z max-page-size=0x10000. bdwgc finds the start of a static program's
+#    data by probing down from _end until a page faults
+#    (SEARCH_FOR_DATA_START: musl has no __data_start); with ld's default
+#    4 KiB alignment the text, rodata and data segments are contiguous, so
+#    the whole image, code included, becomes a root and test.c's
+#    GC_is_visible check fails ("GC_is_visible produced wrong failure
+#    indication"). 64 KiB alignment leaves unmapped pages between rodata
+#    and data, so the probe stops where data starts, as on glibc.
+#  - tests/test.c is compiled with -DNO_TEST_HANDLE_FORK, test.c's own
+#    switch for platforms without fork: its fork test needs fork and
+#    waitpid, which posix-shim does not serve.
+GC_CONF="--disable-threads --disable-shared --enable-static --disable-docs"
+GC_LDFLAGS="-all-static -Wl,-z,max-page-size=0x10000"
+GC_TEST_CFLAGS="-DNO_TEST_HANDLE_FORK"
+GCBENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/apps/gcbench/gcbench.c
+gc_recipe() {
+    echo "libgc $(version libgc); CC=musl-gcc configure $GC_CONF; make libgc.la; \
+make gctest CFLAGS_EXTRA=$GC_TEST_CFLAGS LDFLAGS=$GC_LDFLAGS"
+}
+build_libgc() {
+    fetch libgc
+    local v recipe o=$OBJ/libgc
+    v=$(version libgc)
+    recipe=$(gc_recipe)
+    if uptodate gctest "$recipe" && [ -f "$o/.libs/libgc.a" ]; then
+        cached gctest "libgc $v"; return
+    fi
+    rm -rf "$o"; mkdir -p "$o"
+    # shellcheck disable=SC2086
+    ( cd "$o" &&
+      CC=musl-gcc "$SRC/libgc/configure" $GC_CONF &&
+      make -j"$(nproc)" libgc.la &&
+      make gctest CFLAGS_EXTRA="$GC_TEST_CFLAGS" LDFLAGS="$GC_LDFLAGS" ) > "$o.log" 2>&1 ||
+        { tail -40 "$o.log" >&2; die "building libgc failed (log: $o.log)"; }
+    cp "$o/gctest" "$BIN/gctest.tmp" && mv "$BIN/gctest.tmp" "$BIN/gctest"
+    rm -f "$STAMPS/gcbench"   # linked against the old libgc.a
+    built gctest "$recipe" "libgc $v"
+}
+
+# gcbench: apps/gcbench/gcbench.c (this tree's) against that libgc.a,
+# linked like gctest.
+build_gcbench() {
+    local recipe o=$OBJ/libgc
+    [ -f "$GCBENCH_SRC" ] || die "$GCBENCH_SRC missing"
+    recipe="$(gc_recipe); gcbench.c $(sha256sum < "$GCBENCH_SRC" | cut -c1-16); \
+$CC -Wl,-z,max-page-size=0x10000 -I include gcbench.c libgc.a"
+    if uptodate gcbench "$recipe"; then cached gcbench "libgc $(version libgc)"; return; fi
+    # shellcheck disable=SC2086
+    $CC -std=gnu11 -Wall -Wextra -Werror -Wl,-z,max-page-size=0x10000 \
+        -I "$SRC/libgc/include" -o "$o/gcbench" "$GCBENCH_SRC" "$o/.libs/libgc.a" \
+        > "$o-gcbench.log" 2>&1 || { cat "$o-gcbench.log" >&2; die "building gcbench failed"; }
+    cp "$o/gcbench" "$BIN/gcbench.tmp" && mv "$BIN/gcbench.tmp" "$BIN/gcbench"
+    built gcbench "$recipe" "libgc $(version libgc)"
+}
+
 build_lua
 build_bzip2
 build_sqlite3
+build_libgc
+build_gcbench
