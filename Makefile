@@ -284,8 +284,9 @@ demo:
 # it links, build/lib/libexo.a: the program side of the exo calls
 # (include/exo/exocall.h), which posix-shim serves (posix-shim/exocall.c).
 # It is generated from posix-shim/lib/exo-cc.in with this tree's absolute
-# paths. tests/exocc/: vmapi.c, built with it, and test_exocc.c, which
-# runs it on exo and natively.
+# paths. tests/exocc/: vmapi.c and gcapi.c (<exo/vm.h>, <exo/gc.h>),
+# built with it, and test_exocc.c and test_gcapi.c, which run them on exo
+# and natively.
 
 EXO_MUSL_CC = $(or $(MUSL_CC),musl-gcc)
 LIBEXO_SRC := $(wildcard posix-shim/lib/*.c)
@@ -293,8 +294,8 @@ LIBEXO_OBJ := $(patsubst posix-shim/lib/%.c,$(B)/lib/exo/%.o,$(LIBEXO_SRC))
 LIBEXO := $(B)/lib/libexo.a
 EXO_CC := $(B)/exo-cc
 EXO_SPECS := $(B)/lib/exo.specs
-EXOCC_PROGS := $(B)/tests/exocc/vmapi
-EXOCC_TESTS := $(B)/tests/exocc/test_exocc
+EXOCC_PROGS := $(B)/tests/exocc/vmapi $(B)/tests/exocc/gcapi
+EXOCC_TESTS := $(B)/tests/exocc/test_exocc $(B)/tests/exocc/test_gcapi
 
 all: $(EXO_CC) $(EXOCC_PROGS)
 $(SHIM): $(wildcard include/exo/*.h)

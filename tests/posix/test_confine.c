@@ -278,7 +278,8 @@ Test(confine, writes_aimed_outside_land_inside)
 
 /* With a real procfs under the root (bind-mounted in a private mount
  * namespace), /proc is hv's own process: its magic links lead nowhere
- * and nothing in it opens. */
+ * and nothing in it opens. (The shim serves /proc/self/{stat,maps,
+ * pagemap,clear_refs} itself, the guest's own: tests/posix/test_proc.c.) */
 Test(confine, proc_under_the_root_is_refused)
 {
 	if (geteuid() != 0)
@@ -289,7 +290,7 @@ Test(confine, proc_under_the_root_is_refused)
 	static const char *const ops[] = {
 		"r:/proc/self/root/etc/passwd", "r:/proc/self/root/%s/secret.txt", "r:/proc/1/root/etc/passwd",
 		"r:/proc/self/fd/0", "r:/proc/self/fd/1", "r:/proc/self/environ", "r:/proc/self/mem",
-		"r:/proc/self/maps", "r:/proc/version", "w:/proc/self/comm", "l:/proc/self/exe",
+		"r:/proc/self/smaps", "r:/proc/self/status", "r:/proc/version", "w:/proc/self/comm", "l:/proc/self/exe",
 		"l:/proc/self/cwd", "l:/proc/self/root", "c:/proc/self/root", "c:/proc/self/cwd",
 		"s:/proc/self/root/etc/passwd", "k:/proc/self/root/etc", "P:/proc/self/root",
 		"P:/proc/self/fd/1", "L:/proc/self/fd", "L:/proc/self/root", "o:/proc/self:root/etc/passwd",
