@@ -12,19 +12,24 @@
 
 #define BE_PAGE 4096ull
 
-/* A fault handler: called with the faulting address; it must make the
- * access possible before returning. */
-typedef void (*be_handler)(uint64_t addr);
+/* A fault handler: called with the faulting address and the saved RIP of
+ * the faulting instruction; before returning it must make the access
+ * possible or move *rip past the instruction. */
+typedef void (*be_handler)(uint64_t addr, uint64_t *rip);
 
 int be_init(void);
 const char *be_describe(void);     /* backend, ring, machine facts */
 const char *be_dirty_method(void);
 int be_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t be_now_ns(void);
+uint64_t be_ticks(void);           /* rdtsc: nothing else, on either side */
 uint64_t be_exits(void);           /* exits caused so far, less be_exits's own */
 
-/* npages of zeroed, read-write memory whose faults go to h. */
+/* npages of zeroed, read-write, populated memory whose faults go to h
+ * (Linux: private anonymous memory). */
 int be_region(uint64_t npages, be_handler h, uint64_t *va);
+/* The same, but memory MAP2 can alias (Linux: a memfd, mapped shared). */
+int be_region_shared(uint64_t npages, uint64_t *va);
 int be_prot1(uint64_t va);                 /* no access */
 int be_protn(uint64_t va, uint64_t npages);
 int be_unprot(uint64_t va, uint64_t npages);
@@ -42,7 +47,8 @@ int64_t be_dirty_batch(const uint64_t *va, unsigned n, uint64_t npages, uint64_t
 		       uint64_t max);
 const char *be_dirty_batch_method(void);
 
-/* MAP2: make the page at va visible read-only at alias, and remove it. */
+/* MAP2: make the page at va (from be_region_shared) visible read-only at
+ * alias, populated, and remove it. */
 int be_map2(uint64_t va, uint64_t alias);
 int be_unmap2(uint64_t alias);
 /* An address where MAP2 aliases may go (npages free pages). */

@@ -20,7 +20,7 @@ static uint64_t take_va(uint64_t npages)
 
 static int on_fault(struct vm_fault *f, void *arg)
 {
-	((be_handler)arg)(f->addr);
+	((be_handler)arg)(f->addr, &f->regs->rip);
 	return VM_RETRY;
 }
 
@@ -59,6 +59,13 @@ uint64_t be_now_ns(void)
 	return ((uint64_t)hi << 32 | lo) * 1000000 / exo_page()->tsc_khz;
 }
 
+uint64_t be_ticks(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 uint64_t be_exits(void)
 {
 	static uint64_t calls; /* each of which was an exit */
@@ -74,6 +81,11 @@ int be_region(uint64_t npages, be_handler h, uint64_t *va)
 	    vm_map(*va, npages, VM_R | VM_W) < 0)
 		return be_printf("vmbench: cannot map %lu pages\n", (unsigned long)npages), -1;
 	return 0;
+}
+
+int be_region_shared(uint64_t npages, uint64_t *va)
+{
+	return be_region(npages, 0, va); /* any page can be aliased */
 }
 
 int be_prot1(uint64_t va)

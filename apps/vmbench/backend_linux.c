@@ -1,7 +1,9 @@
 /*
  * apps/vmbench/backend_linux.c: vmbench the native Linux way, for
- * comparison: mprotect for protection, SIGSEGV for traps, a memfd mapped
- * twice for MAP2, and for DIRTY the best tracking this kernel offers:
+ * comparison: private anonymous memory, populated; mprotect for
+ * protection; SIGSEGV (SA_SIGINFO, the handler given the ucontext's RIP)
+ * for traps; for MAP2 a memfd page mapped again at the alias with
+ * MAP_POPULATE and removed with munmap; and for DIRTY the best tracking this kernel offers:
  * PAGEMAP_SCAN over userfaultfd asynchronous write-protection (Linux 6.7)
  * where the kernel has it, else soft-dirty bits (clear_refs + pagemap),
  * else mprotect tracking (write-protect, record the first write in the
@@ -22,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -66,7 +69,7 @@ static char describe[256];
 
 static void on_segv(int sig, siginfo_t *si, void *ctx)
 {
-	(void)ctx;
+	ucontext_t *uc = ctx;
 	uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
 	if (track_npages && addr - track_va < track_npages * BE_PAGE) {
 		uint64_t i = (addr - track_va) / BE_PAGE;
@@ -76,7 +79,7 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	}
 	for (int r = 0; r < nregions; r++)
 		if (regions[r].h && addr - regions[r].va < regions[r].npages * BE_PAGE) {
-			regions[r].h(addr);
+			regions[r].h(addr, (uint64_t *)&uc->uc_mcontext.gregs[REG_RIP]);
 			return;
 		}
 	signal(sig, SIG_DFL); /* not ours: die of it */
@@ -231,12 +234,33 @@ uint64_t be_now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+uint64_t be_ticks(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 uint64_t be_exits(void)
 {
 	return 0; /* no hypervisor under this process */
 }
 
+/* Populated up front, as exo's vm_map does. */
 int be_region(uint64_t npages, be_handler h, uint64_t *va)
+{
+	if (nregions == MAX_REGIONS)
+		return -1;
+	void *p = mmap(NULL, npages * BE_PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	*va = (uint64_t)(uintptr_t)p;
+	regions[nregions++] = (struct region){ *va, npages, h, -1 };
+	return 0;
+}
+
+int be_region_shared(uint64_t npages, uint64_t *va)
 {
 	if (nregions == MAX_REGIONS)
 		return -1;
@@ -244,12 +268,12 @@ int be_region(uint64_t npages, be_handler h, uint64_t *va)
 	memfd_size += (off_t)(npages * BE_PAGE);
 	if (ftruncate(memfd, memfd_size) < 0)
 		return -1;
-	void *p = mmap(NULL, npages * BE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, off);
+	void *p = mmap(NULL, npages * BE_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		       memfd, off);
 	if (p == MAP_FAILED)
 		return -1;
-	memset(p, 0, npages * BE_PAGE); /* populate, as exo's vm_map does */
 	*va = (uint64_t)(uintptr_t)p;
-	regions[nregions++] = (struct region){ *va, npages, h, off };
+	regions[nregions++] = (struct region){ *va, npages, 0, off };
 	return 0;
 }
 
@@ -342,10 +366,13 @@ int64_t be_dirty(uint64_t va, uint64_t npages, uint64_t *bits)
 int be_map2(uint64_t va, uint64_t alias)
 {
 	for (int r = 0; r < nregions; r++)
-		if (va - regions[r].va < regions[r].npages * BE_PAGE) {
+		if (regions[r].offset >= 0 && va - regions[r].va < regions[r].npages * BE_PAGE) {
 			off_t off = regions[r].offset + (off_t)(va - regions[r].va);
+			/* NOREPLACE: fails rather than map over anything that
+			 * landed in the hole; POPULATE: the alias is mapped now,
+			 * as exo's vm_map2 maps it, not at its first read. */
 			void *p = mmap((void *)(uintptr_t)alias, BE_PAGE, PROT_READ,
-				       MAP_SHARED | MAP_FIXED, memfd, off);
+				       MAP_SHARED | MAP_FIXED_NOREPLACE | MAP_POPULATE, memfd, off);
 			return p == MAP_FAILED ? -1 : 0;
 		}
 	return -1;
@@ -353,14 +380,16 @@ int be_map2(uint64_t va, uint64_t alias)
 
 int be_unmap2(uint64_t alias)
 {
-	/* Back to a reservation, so no other mapping can land there. */
-	void *p = mmap((void *)(uintptr_t)alias, BE_PAGE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	return p == MAP_FAILED ? -1 : 0;
+	return munmap((void *)(uintptr_t)alias, BE_PAGE);
 }
 
+/* A hole: reserved to find the address, then released, so that MAP2 maps
+ * into it with MAP_FIXED_NOREPLACE and removes the alias with munmap. */
 uint64_t be_alias_area(uint64_t npages)
 {
 	void *p = mmap(NULL, npages * BE_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? 0 : (uint64_t)(uintptr_t)p;
+	if (p == MAP_FAILED)
+		return 0;
+	munmap(p, npages * BE_PAGE);
+	return (uint64_t)(uintptr_t)p;
 }
