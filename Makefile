@@ -361,22 +361,21 @@ $(B)/tests/metal/progs/%: tests/metal/progs/%.c
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 $(WARN) -o $@ $<
 
-# The images hv/metal/guests.list names (posix-shim's among them).
-METAL_IMAGES := $(sort $(shell sed -e '/^\#/d' -e '/^ *$$/d' -e 's/ .*//' hv/metal/guests.list))
-
-# A GRUB ISO: hv/metal as the multiboot2 kernel, each line of
-# hv/metal/guests.list a module (the image, then its command line).
-$(B)/metal/exo-metal.iso: $(B)/metal/exo-metal hv/metal/guests.list $(METAL_IMAGES)
-	rm -rf $(B)/metal/iso && mkdir -p $(B)/metal/iso/boot/grub
-	cp $(B)/metal/exo-metal $(B)/metal/iso/boot/
+# A GRUB ISO $(1): hv/metal as the multiboot2 kernel, each line of the
+# list $(2) a module (the image, then its command line).
+define metal_iso
+$(1): $(B)/metal/exo-metal $(2) $(sort $(shell sed -e '/^\#/d' -e '/^ *$$$$/d' -e 's/ .*//' $(2)))
+	rm -rf $$@.d && mkdir -p $$@.d/boot/grub
+	cp $(B)/metal/exo-metal $$@.d/boot/
 	{ echo 'set timeout=0'; echo 'menuentry "exo hv/metal" {'; \
 	  echo '  multiboot2 /boot/exo-metal'; n=0; \
-	  grep -v '^#' hv/metal/guests.list | while read -r image cmdline; do \
-		n=$$((n + 1)); cp "$$image" $(B)/metal/iso/boot/g$$n; \
-		echo "  module2 /boot/g$$n $$cmdline"; done; \
-	  echo '  boot'; echo '}'; } > $(B)/metal/iso/boot/grub/grub.cfg
-	grub-mkrescue -o $@ $(B)/metal/iso 2>$(B)/metal/grub-mkrescue.log || \
-		{ cat $(B)/metal/grub-mkrescue.log; exit 1; }
+	  grep -v '^#' $(2) | while read -r image cmdline; do \
+		n=$$$$((n + 1)); cp "$$$$image" $$@.d/boot/g$$$$n; \
+		echo "  module2 /boot/g$$$$n $$$$cmdline"; done; \
+	  echo '  boot'; echo '}'; } > $$@.d/boot/grub/grub.cfg
+	grub-mkrescue -o $$@ $$@.d 2>$$@.log || { cat $$@.log; exit 1; }
+endef
+$(eval $(call metal_iso,$(B)/metal/exo-metal.iso,hv/metal/guests.list))
 
 # Boot it under Bochs (VT-x with EPT emulated), headless; its port 0xE9
 # output is hv/metal's console. Then check what every guest printed.
@@ -419,9 +418,16 @@ $(B)/bench/%-linux: $(wildcard apps/*/*.c apps/*/*.h)
 # apps/guests' native programs, one file each (apps/guests/NAME_linux.c
 # to $(B)/bench/guests-NAME): raw KVM, the pipe ping-pong, the timer.
 GUESTS_BENCH := $(patsubst apps/guests/%_linux.c,$(B)/bench/guests-%,$(wildcard apps/guests/*_linux.c))
-$(B)/bench/guests-%: apps/guests/%_linux.c
+$(B)/bench/guests-%: apps/guests/%_linux.c apps/rawkvm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $<
+
+# apps/limits' raw KVM exit round trip (kvmexit_linux.c), sharing
+# apps/rawkvm.h's minimal VM with guests-rawkvm.
+$(B)/bench/limits-kvmexit: apps/limits/kvmexit_linux.c apps/rawkvm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $<
+LIMITS_BENCH := $(B)/bench/limits-kvmexit $(B)/bench/guests-rawkvm $(B)/bench/guests-spawn
 
 # apps/replace's native scan (scan_linux.c), for its comparison with Linux.
 $(B)/bench/replace-scan: apps/replace/scan_linux.c
@@ -433,15 +439,32 @@ $(B)/bench/replace-scan: apps/replace/scan_linux.c
 # then apps/guests: guest start, many guests, round trips between guests;
 # then apps/replace: application-controlled replacement under revocation,
 # and revocation's latency; then apps/gcbench: bdwgc's incremental
-# collector with hardware dirty bits and with mprotect, on exo and Linux.
+# collector with hardware dirty bits and with mprotect, on exo and Linux;
+# then apps/limits: exo's hypercall, guest start and TRAP beside raw KVM's
+# exit, create + first run and a bare #PF.
 bench:
 	$(MAKE) deps PACKAGES="$(PACKAGES) $(BENCH_PACKAGES)"
-	$(MAKE) all programs $(B)/bench/vmbench-linux $(GUESTS_BENCH) $(B)/bench/replace-scan
+	$(MAKE) all programs $(B)/bench/vmbench-linux $(GUESTS_BENCH) $(B)/bench/replace-scan $(LIMITS_BENCH)
 	bash apps/vmbench/bench.sh $(B)
 	bash apps/syscalls/bench.sh $(B)
 	bash apps/guests/bench.sh $(B)
 	bash apps/replace/bench.sh $(B)
 	bash apps/gcbench/bench.sh $(B)
+	bash apps/limits/bench.sh $(B)
+
+# apps/vmbench in quick mode, natively and on exo ring 3 (under a second):
+# fails unless both runs passed vmbench's own checks and every row
+# produced a number.
+.PHONY: bench-check
+bench-check: $(PLATFORMS) $(B)/apps/vmbench $(B)/bench/vmbench-linux
+	bash apps/vmbench/bench.sh $(B) check
+test: $(if $(CONFIG_PLATFORM_KVM),bench-check)
+
+# apps/limits in quick mode (a second or two): fails unless every row
+# produced a number and the guest's own checks passed.
+.PHONY: limits-check
+limits-check: $(PLATFORMS) $(B)/apps/limits $(B)/apps/guests $(LIMITS_BENCH)
+	bash apps/limits/bench.sh $(B) quick
 
 # --- packages ---
 
@@ -527,3 +550,81 @@ fuzz-check: fuzz-build
 			"$$(grep -o 'cov: [0-9]* ft: [0-9]*' $(B)/fuzz/check-$$n.log | tail -1), no crash"; done
 
 test: fuzz-check
+
+# --- static: cppcheck and clang-tidy over hv/, the trusted core ---
+#
+# `make static` (part of make test and make check) runs clang-tidy on each
+# of hv/'s C files with the flags its build gives it (hv/core and hv/kvm:
+# HOST_CFLAGS; hv/metal: METAL_CFLAGS, freestanding), less -MMD/-MP and
+# -Werror (clang-tidy's WarningsAsErrors makes every finding, clang's own
+# warnings included, an error), and cppcheck on hv/core with hv/kvm and on
+# hv/metal with the same -I/-D. Configuration: .clang-tidy (which checks
+# and why) and tests/static/cppcheck.supp (what cppcheck leaves out and
+# why); a finding either is fixed or is suppressed where it stands with a
+# comment saying why it is not a bug. Each file's result is kept
+# ($(B)/static/tidy/FILE.ok, its output beside it in FILE.log), so a
+# rerun looks only at what changed; the files run in parallel.
+
+PACKAGES += cppcheck clang-tidy
+TIDY ?= clang-tidy
+CPPCHECK ?= cppcheck
+STATIC_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# vcpu.c puts KVM's variable-sized struct kvm_signal_mask inside another,
+# which GCC allows and clang warns about (as for fuzz_cli).
+TIDY_HOST_FLAGS := $(filter-out $(DEPFLAGS) -Werror,$(HOST_CFLAGS)) -Wno-gnu-variable-sized-type-not-at-end
+TIDY_METAL_FLAGS := $(filter-out $(DEPFLAGS) -Werror,$(METAL_CFLAGS))
+TIDY_OK := $(patsubst %,$(B)/static/tidy/%.ok,$(CORE_SRC) $(KVM_SRC) $(wildcard hv/metal/*.c))
+STATIC_DEPS := $(wildcard hv/*/*.h include/exo/*.h) $(CONFIG_H) .clang-tidy Makefile
+CPPCHECK_FLAGS := -q --std=c11 --enable=warning,style,performance,portability \
+	--inline-suppr --suppressions-list=tests/static/cppcheck.supp --error-exitcode=1 \
+	--template='{file}:{line}: {severity}: {message} [{id}]'
+
+# On failure: the findings, and a line naming the file.
+TIDY_RUN = @mkdir -p $(dir $@); echo "clang-tidy $<"; \
+	$(TIDY) --quiet $< -- $(1) > $(@:.ok=.log) 2>&1 || { grep -v ' warnings\? generated\.$$' \
+		$(@:.ok=.log); echo "clang-tidy $<: findings (see .clang-tidy)" >&2; exit 1; }; touch $@
+
+$(B)/static/tidy/hv/metal/%.c.ok: hv/metal/%.c $(STATIC_DEPS)
+	$(call TIDY_RUN,$(TIDY_METAL_FLAGS))
+
+$(B)/static/tidy/hv/%.c.ok: hv/%.c $(STATIC_DEPS)
+	$(call TIDY_RUN,$(TIDY_HOST_FLAGS))
+
+$(B)/static/cppcheck.ok: $(CORE_SRC) $(KVM_SRC) $(wildcard hv/metal/*.c) $(STATIC_DEPS) \
+		tests/static/cppcheck.supp
+	@mkdir -p $(dir $@); echo "cppcheck hv/core hv/kvm hv/metal"
+	@$(CPPCHECK) $(CPPCHECK_FLAGS) -j2 $(filter -I% -D%,$(HOST_CFLAGS)) hv/core hv/kvm
+	@$(CPPCHECK) $(CPPCHECK_FLAGS) -j2 $(filter -I% -D%,$(METAL_CFLAGS)) hv/metal
+	@touch $@
+
+.PHONY: static static-files
+static-files: $(TIDY_OK) $(B)/static/cppcheck.ok
+	@echo "static: cppcheck and clang-tidy find nothing in hv/ ($(words $(TIDY_OK)) files)"
+
+# In parallel unless this make already is.
+static: $(CONFIG_H)
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(STATIC_JOBS)) static-files
+
+test: static
+
+# --- sanitizers: hv/core's unit tests under ASan and UBSan ---
+#
+# $(B)/asan/tests/core/test_NAME: tests/core/test_NAME.c with the fake
+# platform and hv/core, built with AddressSanitizer (LeakSanitizer too)
+# and UndefinedBehaviorSanitizer; any report ends the test that made it,
+# which fails, and with it make test. hv/core and the fake platform are
+# compiled once ($(B)/asan/**/*.o) for all of them.
+
+SAN_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+ASAN_TESTS := $(patsubst $(B)/tests/core/%,$(B)/asan/tests/core/%,$(filter $(B)/tests/core/%,$(UNIT_TESTS)))
+ASAN_CORE_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(CORE_SRC) tests/core/fake_plat.c)
+
+$(B)/asan/%.o: %.c $(CONFIG_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_CFLAGS) -Ihv/core -c -o $@ $<
+
+$(ASAN_TESTS): $(B)/asan/tests/core/%: $(B)/asan/tests/core/%.o $(ASAN_CORE_OBJ)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ -lcriterion
+
+RUN_TESTS += $(ASAN_TESTS)
+test: $(ASAN_TESTS)

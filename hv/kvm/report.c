@@ -24,6 +24,7 @@ int kvm_fail(int status, const char *fmt, ...)
 		n = 0;
 	if (n > (int)sizeof line - 7)
 		n = (int)sizeof line - 7;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a prefix; written by length */
 	memcpy(line, "exo: ", 5);
 	line[5 + n] = '\n';
 	kvm_out_raw(2, line, (uint64_t)n + 6);

@@ -24,7 +24,7 @@ void metal_fault(uint64_t vector, uint64_t error, uint64_t rip)
 
 void metal_idt_load(void)
 {
-	for (unsigned v = 0; v < 32; v++) {
+	for (size_t v = 0; v < 32; v++) {
 		uint64_t off = metal_traps[v];
 		idt[2 * v] = (off & 0xffff) | (0x08ull << 16) | (0x8eull << 40) |
 			     ((off >> 16 & 0xffff) << 48);

@@ -176,6 +176,7 @@ static int64_t random_bytes(uint8_t *buf, uint64_t len)
 	for (uint64_t at = 0; at < len;) {
 		uint64_t v;
 		uint8_t ok = 0;
+		/* cppcheck-suppress knownConditionTrueFalse ; the asm sets ok, unseen by it */
 		for (int tries = 0; tries < 10 && !ok; tries++)
 			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok) : : "cc");
 		if (!ok)

@@ -224,6 +224,8 @@ enum metal_next metal_vm_exit_handle(struct metal_vm *vm)
 	case EXIT_TRIPLE_FAULT:
 		e.type = HV_XT_SHUTDOWN;
 		return decided(vm, &e);
+	/* Two exits counted alike, each with its own reason:
+	 * NOLINTNEXTLINE(bugprone-branch-clone) */
 	case EXIT_PREEMPTION_TIMER:
 		/* A slice's end or a deadline: sched.c looks at the clock. */
 		g->stats.exits[HV_EXIT_INTERRUPTED]++;

@@ -206,13 +206,14 @@ Test(forward, batch_runs_in_order_and_stops_on_failure_when_asked)
 
 Test(forward, bad_block_vector_count_or_flags_are_the_guests_error)
 {
-	struct exo_fwd v = { .nr = EXO_FWD_GETPID };
+	/* forward() copies the whole vector in and out: room for all of it. */
+	struct exo_fwd v[EXO_FWD_BATCH + 1] = { { .nr = EXO_FWD_GETPID } };
 	struct exo_hc_forward blk = { .vec_gpa = PG(50), .count = 1 };
 	put(BLOCK, &blk, sizeof blk);
 	cr_assert_eq(hv_hypercall(&a->g, EXO_HC_FORWARD, BLOCK), -EXO_EFAULT);
 	cr_assert_eq(hv_hypercall(&a->g, EXO_HC_FORWARD, PG(50)), -EXO_EFAULT);
-	cr_assert_eq(forward(&v, EXO_FWD_BATCH + 1, 0, NULL), -EXO_E2BIG);
-	cr_assert_eq(forward(&v, 1, 2, NULL), -EXO_EINVAL);
+	cr_assert_eq(forward(v, EXO_FWD_BATCH + 1, 0, NULL), -EXO_E2BIG);
+	cr_assert_eq(forward(v, 1, 2, NULL), -EXO_EINVAL);
 	cr_assert_eq(a->forwards, 0);
 	cr_assert_eq(a->g.end, HV_RUNNING);
 }
