@@ -13,9 +13,19 @@
 # ops/rep column says. Writes BUILD/bench/vmbench.json, and with gnuplot
 # BUILD/bench/vmbench.png; the raw output stays in BUILD/bench/vmbench-run/.
 #
+# Path length: where BUILD/bench/vmbench-bochs.out exists (make bench and
+# make bench-check build it when hv/metal is configured: vmbench in quick
+# mode on hv/metal under Bochs, apps/vmbench/metal.list), a third table
+# gives instructions per operation, application in ring 0 (Dune mode) and
+# ring 3 (Aegis mode): Bochs's TSC counts instructions, which the calib row
+# (a loop of 2000 instructions) must confirm, so the ticks are a count no
+# host can distort: the guest's instructions and, where an operation
+# exits, hv/metal's.
+#
 # check: the quick mode (tiny counts) natively and on exo ring 3 only;
 # fails unless both runs passed vmbench's own checks and every row
-# produced a number on both sides (make bench-check).
+# produced a number on both sides, and on both Bochs sides where they ran
+# (make bench-check).
 set -euo pipefail
 B=${1:-build}
 MODE=${2:-bench}
@@ -67,9 +77,20 @@ else
 	echo "(the three runs took $(($(date +%s) - t0)) s)"
 fi
 
+# hv/metal under Bochs: each guest's lines, without the "NAME: " prefix.
+bochs=$out/vmbench-bochs.out
+for r in 0 3; do
+	if [ -f "$bochs" ]; then
+		sed -n "s/^vmbench-r$r: //p" "$bochs" | tr -d '\r' >"$run/bochs$r.out"
+	else
+		: >"$run/bochs$r.out"
+	fi
+done
+
 awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" \
 	-v mode="$MODE" -v json="$out/vmbench.json" -v dat="$run/vmbench.dat" -v facts="$facts" \
-	-f "$STATS" -f /dev/stdin "$run/linux.out" "$run/exo3.out" "$run/exo0.out" <<'AWK'
+	-f "$STATS" -f /dev/stdin "$run/linux.out" "$run/exo3.out" "$run/exo0.out" \
+	"$run/bochs0.out" "$run/bochs3.out" <<'AWK'
 	BEGIN {
 		FS = "\t"
 		while ((getline line < facts) > 0) {
@@ -99,7 +120,9 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 		cnt["tk", k]++; val["tk", k, cnt["tk", k]] = $6 / $4
 		ops[k] = $4
 	}
-	/^result / && NF >= 11 { res[s, $2] = 1; exits[s, $2] = $5 / 1000; if (!ops[s, $2]) ops[s, $2] = $3 }
+	/^split trap / { split_in[s] = $3; split_back[s] = $4 }
+	/^result / && NF >= 11 { res[s, $2] = 1; exits[s, $2] = $5 / 1000; if (!ops[s, $2]) ops[s, $2] = $3
+		insn[s, $2] = $10 }
 	function cell(what, k, fmt) {
 		if (!stats(what SUBSEP k)) return "n/a"
 		return sprintf(fmt " [" fmt "-" fmt "]", MED, MIN, MAX)
@@ -147,6 +170,32 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 			printf "%-48s %-24s %-24s %-30s %s\n", names[r], cell("tk", "linux" SUBSEP r, "%d"),
 				cell("tk", "exo3" SUBSEP r, "%d"), cell("tk", "exo0" SUBSEP r, "%d"), o
 		}
+		# Bochs: instructions per operation, if its TSC counted instructions.
+		have_bochs = res["bochs0", "calib"] || res["bochs3", "calib"]
+		for (j = 0; j <= 3; j += 3) {
+			b = "bochs" j
+			if (!res[b, "calib"]) continue
+			c = insn[b, "calib"]
+			if (c < 2000 || c > 2040) {
+				printf "Bochs ring %d: its TSC read %d ticks for a 2000-instruction loop: not an instruction count\n", j, c
+				bad = 1; delete res[b, "calib"]; continue
+			}
+			for (i = 1; i <= nrow; i++)
+				if (!res[b, row[i]]) { printf "Bochs ring %d: row %s produced no number\n", j, row[i]; bad = 1 }
+		}
+		if (have_bochs) {
+			printf "\nInstructions per operation on hv/metal under Bochs (its TSC counts instructions; calib: %s ticks for a 2000-instruction loop), guest and hv together\n", insn["bochs0", "calib"] "/" insn["bochs3", "calib"]
+			printf "%-48s %14s %14s\n", "operation", "ring 0 (Dune)", "ring 3 (Aegis)"
+			for (i = 1; i <= nrow; i++) {
+				r = row[i]
+				printf "%-48s %14s %14s\n", names[r], res["bochs0", r] ? insn["bochs0", r] : "n/a", res["bochs3", r] ? insn["bochs3", r] : "n/a"
+			}
+			for (j = 0; j <= 3; j += 3)
+				if (split_in["bochs" j] != "")
+					printf "TRAP, ring %d: %d instructions from the faulting load to the handler's first (the CPU's delivery, libos/vm's entry and dispatch), %d from there back to the code after the load\n", j, split_in["bochs" j], split_back["bochs" j]
+		} else {
+			printf "\nNo path-length column: hv/metal under Bochs did not run (BUILD/bench/vmbench-bochs.out missing).\n"
+		}
 		printf "\nDIRTY and the fetch-and-clear on Linux via %s; on exo via %s.\n", method["linux"], method["exo3"] ? method["exo3"] : method["exo0"]
 		printf "Batch on Linux via %s; on exo via %s.\n", batch["linux"], batch["exo3"] ? batch["exo3"] : batch["exo0"]
 		for (j = 1; j <= nside; j++) if (sizes[sides[j]]) printf "%s: %s\n", title[sides[j]], sizes[sides[j]]
@@ -169,8 +218,9 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 			q3 = (l > 0 && e3 > 0) ? sprintf("%.3f", e3 / l) : "null"
 			q0 = (l > 0 && e0 > 0) ? sprintf("%.3f", e0 / l) : "null"
 			sep = i < nrow ? "," : ""
-			printf "    {\"op\": \"%s\", \"label\": %s,\n     \"linux\": %s,\n     \"exo_ring3\": %s,\n     \"exo_ring0\": %s,\n     \"ratio_ring3_median\": %s, \"ratio_ring0_median\": %s}%s\n", r, jstr(names[r]),
-				jside("linux" SUBSEP r), jside("exo3" SUBSEP r), jside("exo0" SUBSEP r), q3, q0, sep > json
+			i0 = res["bochs0", r] ? insn["bochs0", r] : "null"; i3 = res["bochs3", r] ? insn["bochs3", r] : "null"
+			printf "    {\"op\": \"%s\", \"label\": %s,\n     \"linux\": %s,\n     \"exo_ring3\": %s,\n     \"exo_ring0\": %s,\n     \"ratio_ring3_median\": %s, \"ratio_ring0_median\": %s,\n     \"instructions_bochs_ring0\": %s, \"instructions_bochs_ring3\": %s}%s\n", r, jstr(names[r]),
+				jside("linux" SUBSEP r), jside("exo3" SUBSEP r), jside("exo0" SUBSEP r), q3, q0, i0, i3, sep > json
 		}
 		printf "  ]\n}\n" > json
 		exit bad

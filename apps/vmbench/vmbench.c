@@ -21,6 +21,9 @@
  *                heap sections), 16 pages written in each before the clock
  *   map2         MAP2: map a page read-only at an alias, read it there,
  *                remove the alias
+ *   calib        1000 turns of a two-instruction loop: the TSC's ticks per
+ *                2000 instructions (under Bochs, 2000: ticks are
+ *                instructions)
  *
  * Each row runs REPS independent repetitions of OPS operations. Per
  * repetition it prints "rep NAME I OPS NS TICKS" (totals for that
@@ -184,6 +187,15 @@ static void on_skip(uint64_t addr, uint64_t *rip)
 	*rip = (uint64_t)(uintptr_t)vmb_load_end;
 }
 
+static uint64_t handler_ticks; /* be_ticks() as on_split began */
+
+static void on_split(uint64_t addr, uint64_t *rip)
+{
+	handler_ticks = be_ticks();
+	(void)addr;
+	*rip = (uint64_t)(uintptr_t)vmb_load_end;
+}
+
 static void on_unprot(uint64_t addr, uint64_t *rip)
 {
 	(void)rip;
@@ -226,6 +238,18 @@ static int bench_trap(void)
 				 (unsigned long)faults, (unsigned long)skipped, (unsigned long)stray,
 				 (unsigned long)(ops * sz->reps)), -1;
 	report("trap", ops);
+	/* One more fault, on a page of its own whose handler notes when it
+	 * starts: the way in (the CPU's delivery, the library's entry and
+	 * dispatch) and the way back (its return to the faulting code).
+	 * Under Bochs, instructions. */
+	uint64_t split_va;
+	if (be_region(1, on_split, &split_va) < 0 || be_protn(split_va, 1) < 0)
+		return -1;
+	uint64_t t0 = be_ticks();
+	vmb_load(split_va, LOAD_MARK);
+	uint64_t t2 = be_ticks();
+	be_printf("split trap %lu %lu\n", (unsigned long)(handler_ticks - t0),
+		  (unsigned long)(t2 - handler_ticks));
 	return 0;
 }
 
@@ -439,6 +463,25 @@ static int bench_map2(void)
 	return 0;
 }
 
+/* The TSC's rate in instructions: CALIB_LOOPS turns of a two-instruction
+ * loop (dec, jnz) per op. Under Bochs (a TSC tick per instruction) its
+ * ticks per op are 2 * CALIB_LOOPS, which bench.sh checks before it reads
+ * any other row's ticks as instructions. */
+#define CALIB_LOOPS 1000u
+static int bench_calib(void)
+{
+	row_begin();
+	for (unsigned r = 0; r < sz->reps; r++) {
+		uint64_t n = CALIB_LOOPS;
+		clock_start();
+		__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(n));
+		clock_stop(r);
+		rep_ops[r] = 1;
+	}
+	report("calib", 1);
+	return 0;
+}
+
 static int streq(const char *a, const char *b)
 {
 	while (*a && *a == *b)
@@ -462,7 +505,7 @@ int main(int argc, char **argv)
 	be_printf("vmbench: mode %s, %u repetitions; per repetition %u faults (trap rows), "
 		  "%u (dirty rows), %u (map2)\n", sz->mode, sz->reps, sz->trap_rounds * PAGES,
 		  sz->dirty_ops, sz->map2_ops);
-	if (bench_trap() < 0 || bench_trap_unprot() < 0 || bench_appel1() < 0 ||
+	if (bench_calib() < 0 || bench_trap() < 0 || bench_trap_unprot() < 0 || bench_appel1() < 0 ||
 	    bench_appel2() < 0 || bench_dirty() < 0 || bench_scan(dirty_va) < 0 ||
 	    bench_batch() < 0 || bench_map2() < 0)
 		return 2;

@@ -57,8 +57,14 @@ static int harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bit, s
 				*pd &= ~bit;
 		} else if (pd && (*pd & PTE_P)) {
 			uint64_t *pte = &vm_phys(*pd & PTE_ADDR)[(at >> 12) & 511];
-			for (uint64_t k = 0; k < span && t->n < t->max; k++) {
-				uint64_t e = pte[k];
+			/* The common page has neither bit: one test each. */
+			uint64_t mask = bit == PTE_D ? bit | PTE_OUT_DIRTY : bit;
+			for (uint64_t *p = pte; p < pte + span; p++) {
+				uint64_t e = *p, k = (uint64_t)(p - pte);
+				if (!(e & mask))
+					continue;
+				if (t->n == t->max)
+					break;
 				if (bit == PTE_D && vm_out(e) && (e & PTE_OUT_DIRTY)) {
 					take(t, bits, i + k, at + k * VM_PAGE, 1, 0);
 					pte[k] = e & ~PTE_OUT_DIRTY; /* not cached: no flush */
@@ -125,7 +131,7 @@ int64_t vm_page_state(uint64_t va, uint64_t npages, uint8_t *state)
 				     (e & PTE_W ? VM_PAGE_WRITABLE : 0);
 			else if (vm_mapped(e))
 				st = VM_PAGE_MAPPED | (e & PTE_D ? VM_PAGE_DIRTY : 0) |
-				     ((e & (PTE_P | PTE_W)) == (PTE_P | PTE_W) ? VM_PAGE_WRITABLE : 0);
+				     ((e & PTE_P) && (e & PTE_W) ? VM_PAGE_WRITABLE : 0);
 			held += st != 0;
 			state[i + k] = st;
 		}
