@@ -86,7 +86,7 @@ for ring in 3 0; do
 	if [ $rc = 0 ]; then
 		# hc0 and pf0 run before libos/vm, in ring 0 either way: keep the
 		# first run's, so that both runs' reps are not pooled.
-		sed -n 's/^rep \([a-z0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)$/r\t\1\t\2\t\3\t\4/p' "$run/guest$ring.out" |
+		sed -n 's/^rep \([a-z0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\)\( [0-9]*\)\{0,1\}$/r\t\1\t\2\t\3\t\4/p' "$run/guest$ring.out" |
 			{ if [ $ring = 0 ]; then grep -v -P '^r\t(hc0|pf0)\t'; else cat; fi; } >>"$facts" || true
 		grep -q "^ring $ring\$" "$run/guest$ring.out" ||
 			fact f "ring$ring" "libos/vm did not run application code in ring $ring"
@@ -249,6 +249,38 @@ awk -F'\t' -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v json="
 		if (missing) { printf "limits: %d row(s) produced no number\n", missing; exit 1 }
 	}
 AWK
+
+# hv/metal under Bochs (make bench builds BUILD/bench/vmbench-bochs.out
+# from apps/vmbench/metal.list): the same rows in instructions per
+# operation, guest and hv together, a count no host can distort.
+bochs=$out/vmbench-bochs.out
+if [ -f "$bochs" ] && grep -q '^limits-r0: rep ' "$bochs"; then
+	tr -d '\r' <"$bochs" >"$run/bochs.out"
+	awk -v json="$out/limits-bochs.json" -f "$(dirname "${BASH_SOURCE[0]}")/../bench-stats.awk" \
+		-f /dev/stdin "$run/bochs.out" <<'AWK' || rc=$?
+	$1 ~ /^limits-r[03]:$/ && $2 == "rep" && NF >= 7 && $4 > 0 { k = $3; val[k, ++cnt[k]] = $7 / $4 }
+	END {
+		n = split("hc0 pf0 trap0 hc3 pf3 trap3", row, " ")
+		what["hc0"] = "hypercall round trip (EXO_HC_INFO), guest ring 0"
+		what["hc3"] = "hypercall round trip (EXO_HC_INFO), ring 3 (#GP + out)"
+		what["pf0"] = "bare #PF ring 0 -> null ring-0 handler"
+		what["pf3"] = "bare #PF ring 3 -> null ring-0 handler"
+		what["trap0"] = "TRAP: libos/vm fault path to app handler, ring 0"
+		what["trap3"] = "TRAP: libos/vm fault path to app handler, ring 3"
+		printf "\nOn hv/metal under Bochs (its TSC counts instructions): instructions per operation, guest and hv together, median over the reps\n"
+		printf "{\n  \"what\": \"instructions per operation on hv/metal under Bochs, guest and hv together\",\n  \"rows\": {" > json
+		bad = 0
+		for (i = 1; i <= n; i++) {
+			r = row[i]
+			if (stats(r)) printf "%-55s %10.0f\n", what[r], MED
+			else { printf "%-55s %10s\n", what[r], "n/a"; bad = 1 }
+			printf "%s\n    \"%s\": %s", (i > 1 ? "," : ""), r, stats(r) ? sprintf("%.0f", MED) : "null" > json
+		}
+		printf "\n  }\n}\n" > json
+		exit bad
+	}
+AWK
+fi
 
 echo
 echo "machine: $machine"

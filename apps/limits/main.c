@@ -11,10 +11,11 @@
  * Rows, each REPS repetitions of OPS operations, timed in the guest with
  * the TSC (exo_page()->tsc_khz), each repetition printed as
  *
- *   rep ROW OPS NS EXITS
+ *   rep ROW OPS NS EXITS TICKS
  *
  * (NS: the repetition's nanoseconds; EXITS: exits to hv during it, from
- * hv's own count, EXO_HC_INFO, less the reading's own exit):
+ * hv's own count, EXO_HC_INFO, less the reading's own exit; TICKS: its
+ * rdtsc ticks, which under Bochs are instructions, guest and hv's):
  *
  *   hc0    EXO_HC_INFO round trip through guestlib's stub (exo_info), from
  *          ring 0: `out` to hv, hv answers, KVM_RUN back
@@ -78,8 +79,8 @@ static void report(const char *row, uint64_t ops, uint64_t t0, uint64_t t1, uint
 {
 	uint64_t ns = (t1 - t0) * 1000000 / tsc_khz;
 	/* x1's own reading was an exit; x0's came before t0 */
-	exo_printf("rep %s %lu %lu %lu\n", row, (unsigned long)ops, (unsigned long)ns,
-		   (unsigned long)(x1 - x0 - 1));
+	exo_printf("rep %s %lu %lu %lu %lu\n", row, (unsigned long)ops, (unsigned long)ns,
+		   (unsigned long)(x1 - x0 - 1), (unsigned long)(t1 - t0));
 }
 
 static __attribute__((noreturn)) void fail(const char *what)
