@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # exo: top-level build.
 #
 #   make demo       install what is missing, build, run the demo guests
@@ -641,6 +642,13 @@ $(ASAN_TESTS): $(B)/asan/tests/core/%: $(B)/asan/tests/core/%.o $(ASAN_CORE_OBJ)
 
 RUN_TESTS += $(ASAN_TESTS)
 test: $(ASAN_TESTS)
+
+# Every source file names its licence (LICENSE, MIT) with an SPDX line
+# first; tests/static/spdx.sh --fix adds it to new files.
+.PHONY: spdx
+spdx:
+	@bash tests/static/spdx.sh
+test: spdx
 
 # --- format: .clang-format on the C files a change touches ---
 #

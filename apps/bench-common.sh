@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # apps/bench-common.sh: what every benchmark script (apps/*/bench.sh)
 # starts with, sourced after it set $run: a fresh scratch directory with a
 # facts file and fact(), and the machine the figures come from (cpu,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # apps/bench-stats.awk: the statistics every benchmark report uses
 # (apps/*/bench.sh load it with -f before their own program). Values are
 # collected per key in cnt[k] and val[k, i].

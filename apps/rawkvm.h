@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/rawkvm.h: the raw KVM limit's pieces, shared by the benchmarks'
  * minimal VMMs (apps/guests/rawkvm_linux.c: create + first run;

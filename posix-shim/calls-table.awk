@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # posix-shim/calls-table.awk: the table of calls in docs/posix-shim.md,
 # printed from posix-shim/calls.h, the one list (`make docs-calls` writes
 # it into the doc; `make test` checks the doc still matches).

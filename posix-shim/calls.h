@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/calls.h: every Linux x86-64 system call, and what the shim
  * does with it. The one list: the dispatch table (syscall.c), the name

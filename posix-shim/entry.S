@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/entry.S: how a program's system calls and exceptions reach
  * the shim, and how the shim resumes the program.

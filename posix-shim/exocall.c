@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/exocall.c: exo calls, libos/vm's primitives for the program
  * (include/exo/exocall.h is the ABI; programs reach it through libexo.a

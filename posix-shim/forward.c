@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/forward.c: the calls sent to hv, and the descriptor ones.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/lfd.c: descriptors the shim serves itself (proc.c's files).
  *

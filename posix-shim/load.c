@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/load.c: the program, from the payload hv loaded, into its
  * address space, and the stack Linux would give it.

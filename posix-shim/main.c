@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/main.c: from guestlib's main() to the program's _start.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/mem.c: the program's memory calls and its page faults.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/path.c: the calls that name files, forwarded to hv.
  *

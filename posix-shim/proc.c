@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/proc.c: the program's own /proc files, served in the guest.
  *

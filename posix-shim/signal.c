@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/signal.c: signals, as Linux delivers them to one thread.
  *

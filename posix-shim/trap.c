@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/trap.c: the program's exceptions, as signals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/uaccess.c: the program's memory, as a kernel reads it.
  *

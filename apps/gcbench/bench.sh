@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # apps/gcbench/bench.sh BUILD: bdwgc's incremental collector (Debian's libgc
 # 8.2.2, unmodified, static musl; tests/programs/build.sh builds it) on exo
 # and on Linux, with the two ways it learns which pages were written:

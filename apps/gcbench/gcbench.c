@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/gcbench/gcbench.c: GCBench (John Ellis and Pete Kovac's benchmark,
  * as Hans Boehm published it for the Boehm-Demers-Weiser collector),

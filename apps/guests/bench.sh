@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # apps/guests/bench.sh BUILD: many guests under one hv (issue 9's
 # benchmark), against raw KVM and Linux, in one run.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/guests: the guest image of the many-guests benchmark
  * (apps/guests/bench.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/guests/pingpong.c: round trips between two guests, timed by one of
  * them with the TSC: what apps/guests/bench.sh compares with a Linux pipe

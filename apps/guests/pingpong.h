@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/guests/pingpong.h: the two roles of pingpong.c, for main.c.
  */

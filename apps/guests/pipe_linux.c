@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/guests/pipe_linux.c: the Linux row the guests' round trips are
  * compared with: a ping-pong between two processes over two pipes.

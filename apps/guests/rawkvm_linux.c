@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/guests/rawkvm_linux.c: the raw KVM limit for starting a guest, the
  * row apps/guests/bench.sh compares `exo run` of the smallest guest with.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/guests/spawn_linux.c: times one run of a command the same way for
  * exo and for raw KVM: the whole process, fork and exec included.

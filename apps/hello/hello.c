@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/hello: the smallest guest. Prints a greeting, its arguments and
  * what the exo page says about its memory, then exits 0.

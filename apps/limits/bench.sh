@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # apps/limits/bench.sh BUILD [quick]: exo's costs beside the limits, the
 # least the host and the hardware allow for the same thing, measured in
 # one run (issue 13). Rows, exo against its peer:

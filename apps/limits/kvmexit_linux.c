@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/limits/kvmexit_linux.c: the raw KVM limit for a hypercall, the
  * peer apps/limits/bench.sh puts beside exo's EXO_HC_INFO round trip.

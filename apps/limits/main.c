@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/limits: the guest side of the limits benchmark
  * (apps/limits/bench.sh): exo's costs beside the least the hardware and

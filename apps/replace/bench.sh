@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # apps/replace/bench.sh BUILD: Cao, Felten and Li's application-controlled
 # replacement on exo, against Linux, and how long revocation takes (issue
 # 10's demonstration).

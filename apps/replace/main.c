@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/replace: the guest image of the replacement benchmark
  * (apps/replace/bench.sh): Cao, Felten and Li's application-controlled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/replace/peer.c: the handshake between the scanner and the presser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/replace/press.c: the presser, a raw guest (no library OS) that
  * takes frames from a full pool, and the requester's view of how long

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/replace/replace.h: what the replace image's parts share: the two
  * roles (scan.c, press.c), the handshake between them (peer.c) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/replace/scan.c: the scanner, Cao, Felten and Li's case for
  * application-controlled replacement: a cyclic scan over more pages than

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/replace/scan_linux.c: the scanner's cyclic scan natively on Linux,
  * in a memory cgroup that holds it to the memory the exo scanner was left

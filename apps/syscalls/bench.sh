@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # apps/syscalls/bench.sh BUILD: system calls and real programs, natively and
 # on exo (application in ring 3 and in ring 0), in one run.
 #

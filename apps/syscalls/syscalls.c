@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/syscalls/syscalls.c: the cost of single system calls, natively and
  * under exo (posix-shim), from one static musl binary.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/vmbench/backend.h: what vmbench needs from a virtual-memory system.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/vmbench/backend_exo.c: vmbench on libos/vm, in an exo guest.
  *

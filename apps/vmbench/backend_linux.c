@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/vmbench/backend_linux.c: vmbench the native Linux way, for
  * comparison: private anonymous memory, populated; mprotect for

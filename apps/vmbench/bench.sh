@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # apps/vmbench/bench.sh BUILD [check]: Appel and Li's primitives
 # (apps/vmbench/vmbench.c) natively on Linux and on exo with the
 # application in ring 3 and in ring 0, in one run.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apps/vmbench: Appel and Li's virtual-memory primitives, timed.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/cpu.c: the guest's own GDT, IDT and TSS.
  *

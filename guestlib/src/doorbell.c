@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/doorbell.c: the guest side of doorbells (EXO_HC_DOORBELL).
  *

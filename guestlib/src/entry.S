@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/entry.S: the first instructions of every guest, and the
  * exception entry stubs.

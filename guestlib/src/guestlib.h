@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/guestlib.h: what guestlib's own files share, not exported.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/hypercall.c: the guest side of every hypercall.
  *

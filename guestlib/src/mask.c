@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/mask.c: interrupts off, in software, in either ring.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/page.c: the exo page, and what a guest address is to hv.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/share.c: the guest side of sharing frames with other
  * guests: grants (EXO_HC_GRANT) and finding a guest by name

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/string.c: the string functions of the freestanding runtime.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/trap.c: exception and interrupt dispatch inside the guest.
  *

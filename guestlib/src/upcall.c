@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guestlib/src/upcall.c: the guest side of revocation and CPU slices:
  * where hv's requests arrive (EXO_HC_UPCALL) and giving up the CPU

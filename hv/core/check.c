@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/check.c: the checks every guest-supplied frame number and
  * guest-physical address goes through.

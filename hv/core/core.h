@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/core.h: the interface every platform (kvm/, metal/) builds on.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/doorbell.c: one guest interrupts another (EXO_HC_DOORBELL).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/end.c: how a guest's run ends, in exit statuses and names.
  *

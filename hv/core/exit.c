@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/exit.c: what a VM exit means, decided in one place.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/forward.c: EXO_HC_FORWARD, the host calls a guest may make.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/frames.c: the frame pool's ownership table.
  *

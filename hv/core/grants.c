@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/grants.c: protected sharing between guests (Aegis's secure
  * bindings, Xok's capabilities on physical pages, kept to what hv needs).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/parse.c: the words of a guest's command line that both
  * platforms accept (`exo run` options on kvm, module command lines on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/revoke.c: memory pressure, visible revocation and the abort
  * protocol (the Exokernel paper's, for frames).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/core/slice.c: CPU time, revoked the visible way.
  *

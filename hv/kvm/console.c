@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/console.c: exo's stdout and stderr, which every guest shares.
  *

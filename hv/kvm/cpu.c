@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/cpu.c: the CPU a guest sees on kvm: its CPUID and the MSRs it may
  * not touch.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/exception.c: raising an exception in a guest (hv_plat_exception),
  * for the abort protocol's EXO_VEC_ABORT.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/files.c: a guest's descriptor table and the calls on descriptors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/forward.c: the host side of EXO_HC_FORWARD on kvm, and which host
  * call each forwarded call becomes.

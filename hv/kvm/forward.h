@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/forward.h: what the three files behind hv_plat_forward share:
  * forward.c (the dispatch), files.c (the descriptor table) and paths.c

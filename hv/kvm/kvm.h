@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/kvm.h: the kvm platform's internal interface.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/limits.c: `exo run --timeout SECONDS` and `--cpu-limit SECONDS`.
  *

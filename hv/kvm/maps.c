@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/maps.c: keeping exo inside the host's limit on memory mappings
  * (vm.max_map_count).

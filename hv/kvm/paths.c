@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/paths.c: a guest's paths, confined under --root, and the calls
  * that name one.

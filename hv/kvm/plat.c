@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/plat.c: the platform contract of hv/core/core.h (hv_plat_*) on
  * KVM, except hv_plat_forward (forward.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/pool.c: the frame pool as a memfd, and each guest's view of it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/report.c: the one way the kvm platform reports its own errors,
  * and the clock it measures with.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/run.c: a guest's vCPU thread: KVM_RUN, what KVM says about each
  * exit put in hv/core's words (struct hv_exit), and what the platform does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/sandbox.c: least privilege for the kvm platform.
  *

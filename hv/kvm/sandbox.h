@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/sandbox.h: least privilege for the kvm platform.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/slice.c: CPU slices on kvm: each vCPU thread's CPU time, counted
  * in slices of HV_SLICE_NS, and the CPU given up when hv/core preempts.

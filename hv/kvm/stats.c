@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/stats.c: `exo run --stats`, per guest, when it ends.
  *

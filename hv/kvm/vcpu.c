@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/kvm/vcpu.c: a guest's KVM VM and its one vCPU.
  *

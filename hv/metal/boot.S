@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/boot.S: from a multiboot2 loader to 64-bit C.
  *

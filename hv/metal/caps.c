@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/caps.c: VMX controls derived from the capability MSRs, the EPT
  * entry encodings and the arithmetic of time slices. Pure functions of

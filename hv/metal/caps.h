@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/caps.h: capability-derived VMX controls and EPT encodings.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/end.c: how a metal run ends, so that a harness sees a status.
  */

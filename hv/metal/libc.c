@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/libc.c: the C library functions hv/core and compilers call,
  * for a kernel with no C library under it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/main.c: hv/metal from boot to the last guest.
  *

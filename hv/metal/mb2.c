@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/mb2.c: reading the multiboot2 boot information.
  *

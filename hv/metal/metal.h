@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/metal.h: the metal platform's internal interface.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/module.c: a guest module's command line.
  *

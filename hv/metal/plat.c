@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/plat.c: the platform contract (hv_plat_* in hv/core/core.h)
  * on hv/metal, and how guests' output reaches the console.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/sched.c: the run queue that shares hv/metal's one CPU.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/traps.S: hv/metal's own exception entries.
  *

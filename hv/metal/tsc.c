@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/tsc.c: the TSC rate, measured against the PIT, and hv/metal's
  * clock.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/vmcs.c: a guest's VMCS as it starts.
  *

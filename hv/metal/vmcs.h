@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/vmcs.h: VMCS field encodings and the VMX instructions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hv/metal/vmexit.c: VM exits, translated for hv/core.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exo/abi.h: THE contract between hv and guests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * include/exo/exocall.h: exo calls, the system calls a program makes to
  * the library OSes beside POSIX. The ABI the program side (libexo.a,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <exo/gc.h>: libos/gc's write barrier for a garbage collector in a POSIX
  * program that runs on exo (`build/exo run PROG`). Build the program with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * <exo/vm.h>: libos/vm's virtual-memory primitives for a POSIX program
  * that runs on exo (`build/exo run PROG`), next to its ordinary POSIX

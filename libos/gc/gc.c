@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/gc/gc.c: heap ranges and their dirty sets (gc.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/gc/gc.h: the write barrier a garbage collector needs, as a library.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/abort.c: recovering from what hv took by abort.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/bits.c: DIRTY and accessed bits from the hardware, and the
  * replacement policy built on them.

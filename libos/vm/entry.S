@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/entry.S: page faults from ring 3, handled in ring 3.
  *

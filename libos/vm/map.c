@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/map.c: mapping and unmapping frames, and MAP2.
  *

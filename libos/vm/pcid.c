@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/pcid.c: PCIDs where the CPU offers them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/protect.c: PROT1, PROTN and UNPROT.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/pt.c: the guest's page tables and TLB.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/range.c: operations over sparse ranges, for library OSes that
  * keep their own map of an address space (posix-shim's mmap).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/region.c: regions of the lower half, and the checks every
  * range a caller names goes through.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/revoke.c: answering hv's revocation requests by this library's
  * own policy, and evicting pages when hv has no frame to give.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/swap.c: where pages that revocation takes go when they must be
  * kept: a file on the host, through forwarded calls (EXO_HC_FORWARD).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/vm.h: a guest's own virtual memory, as a library.
  *

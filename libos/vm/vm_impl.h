@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libos/vm/vm_impl.h: what libos/vm's files share, not exported.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/lib/call.h: the one `syscall` every libexo.a function makes.
  *

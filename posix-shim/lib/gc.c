@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/lib/gc.c: libexo.a's <exo/gc.h>, the program side of
  * libos/gc's exo calls (posix-shim/exocall.c serves them).

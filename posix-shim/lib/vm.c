@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * posix-shim/lib/vm.c: libexo.a's <exo/vm.h>, the program side of the
  * exo calls (include/exo/exocall.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/fake_plat.c: the fake platform hv/core unit tests link with.
  *

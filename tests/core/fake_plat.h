@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/fake_plat.h: a fake platform for hv/core unit tests.
  *

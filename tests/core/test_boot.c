@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_boot.c: hv/core/boot.c, a guest's first address space.
  *

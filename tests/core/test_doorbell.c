@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_doorbell.c: hv/core/doorbell.c, EXO_HC_DOORBELL.
  *

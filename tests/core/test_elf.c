@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_elf.c: hv/core/elf.c, validation of guest images.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_exit.c: hv/core/exit.c (what a VM exit means), parse.c
  * (sizes and rings) and fmt.c (hv's formatter).

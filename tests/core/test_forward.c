@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_forward.c: hv/core/forward.c, EXO_HC_FORWARD, and the
  * POSIX exit and notice calls.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_frames.c: hv/core/frames.c, the ownership table.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_grants.c: hv/core/grants.c and the guest table
  * (guests.c), through EXO_HC_GRANT and EXO_HC_LOOKUP as a guest makes them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_hypercall.c: hv/core/hypercall.c, hypercall dispatch.
  *

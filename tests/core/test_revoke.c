@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/core/test_revoke.c: hv/core/revoke.c and slice.c: memory pressure,
  * visible revocation, abort, and CPU slices.

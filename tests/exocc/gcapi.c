@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/exocc/gcapi.c: a POSIX program that calls libos/gc through
  * <exo/gc.h>, built with build/exo-cc. It prints a transcript that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/exocc/test_exocc.c: build/exo-cc and the exo calls of <exo/vm.h>.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/exocc/test_gcapi.c: libos/gc's exo calls, <exo/gc.h>.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/exocc/vmapi.c: a POSIX program that calls libos/vm through
  * <exo/vm.h>, built with build/exo-cc. It prints a transcript that

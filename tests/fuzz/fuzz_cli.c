@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_cli.c: libFuzzer harness for the `exo run` command
  * line: kvm_parse_run (hv/kvm/cli.c, linked with what tests/kvm/test_cli

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_elf.c: libFuzzer harness for guest images: hv_elf_parse
  * (hv/core/elf.c) on the input, and when it accepts, hv_boot_load

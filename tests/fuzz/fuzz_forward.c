@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_forward.c: libFuzzer harness for EXO_HC_FORWARD, the
  * forwarded-call decoder (hv/core/forward.c), through hv_hypercall.

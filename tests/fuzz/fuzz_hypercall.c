@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_hypercall.c: libFuzzer harness for hv/core's hypercall
  * dispatch, as three guests in one pool drive it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_plat.c: the platform the hv/core fuzz harnesses link with.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/fuzz/fuzz_plat.h: the fuzz harnesses' platform (fuzz_plat.c):
  * tests/core/fake_plat.h's fake, whose bind, scrub and forward also check

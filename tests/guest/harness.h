@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/harness.h: runs build/exo as a user would and captures what
  * came out.

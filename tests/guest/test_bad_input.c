@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_bad_input.c: every bad command line, image and host
  * gets one clear line on stderr and its documented status, never a crash

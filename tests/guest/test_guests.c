@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_guests.c: well-behaved guests under build/exo, checked
  * by what the guest itself observed and printed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_hostile.c: hostile guests (build/tests/guest/hostile)
  * under one exo, each checking hv's answers to its random and forged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_limits.c: exo under hostile input and hostile guests,
  * end to end: images that are not files, string I/O to the hypercall

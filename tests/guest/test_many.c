@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_many.c: many guests under one `exo run`, sharing one
  * pool: output prefixed per guest, grants (read-only, read-write, revoked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_misbehaving.c: guests that break the rules end alone,
  * with a one-line report naming what they did and where, and the exit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_revoke.c: visible revocation, the abort protocol and CPU
  * slices, end to end: libos/vm answering by its policy (the clock, an

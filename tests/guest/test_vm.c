@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/test_vm.c: libos/vm in both ring modes, checked by what the
  * guest observed (tests/guest/images/vm prints one line per check).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kvm/test_cli.c: kvm_parse_run in hv/kvm/cli.c, the `exo run`
  * command line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kvm/test_console.c: hv/kvm/console.c, exo's stdout and stderr
  * shared by its guests, and the console descriptors of files.c that route

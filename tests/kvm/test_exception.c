@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kvm/test_exception.c: hv_plat_exception and kvm_exception_raise
  * in hv/kvm/exception.c, on a real KVM vCPU.

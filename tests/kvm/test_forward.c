@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kvm/test_forward.c: hv/kvm/forward.c, files.c and paths.c, the
  * host side of a guest's forwarded calls: its descriptor table and its paths confined to --root.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/kvm/test_sandbox.c: hv/kvm/sandbox.c, what exo gives up before
  * the first guest instruction.

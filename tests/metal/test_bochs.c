@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/metal/test_bochs.c: what hv/metal did under Bochs.
  *

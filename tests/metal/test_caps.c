@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/metal/test_caps.c: VMX control derivation and EPT encodings, on
  * the host (hv/metal/caps.c is pure).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/metal/test_module.c: hv/metal's module command lines, on the host
  * (hv/metal/module.c is pure; sizes and rings go through hv/core's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/posix.h: running a test program natively and under
  * `exo run`, and comparing what each observed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_bad_programs.c: programs exo cannot or should not run
  * as they are, and programs that misbehave: a clear error, exo and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_calls.c: one test program per call group, run natively
  * and under exo, must observe the same (see posix.h). A section that fails

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_confine.c: a program under `exo run --root DIR` cannot
  * leave DIR: not by "..", not by absolute paths, not through symlinks

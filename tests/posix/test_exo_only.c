@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_exo_only.c: where exo deliberately differs from Linux,
  * its documented behaviour: the environment a program starts with, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_gc.c: bdwgc (the Boehm-Demers-Weiser collector, Debian's
  * libgc 8.2.2, unmodified, built static with musl by tests/programs/build.sh)

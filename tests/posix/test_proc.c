@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_proc.c: the program's own /proc files, which
  * posix-shim serves in the guest (posix-shim/proc.c): pagemap,

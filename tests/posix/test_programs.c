@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/test_programs.c: real programs (lua, bzip2, sqlite3, built
  * static with musl from Debian's sources by tests/programs/build.sh) run

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/programs/build.sh BUILD_DIR
 #
 # Fetches real third-party programs as source from Debian's archive (apt-get

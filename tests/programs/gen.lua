@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Deterministic input generator for tests/programs/run.sh (run natively).
 --   lua gen.lua text LINES   > FILE   English-like text
 --   lua gen.lua mixed BYTES  > FILE   text and pseudo-random binary, mixed

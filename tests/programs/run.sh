@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/programs/run.sh BUILD_DIR [EXO_PREFIX...]
 #
 # Runs the programs tests/programs/build.sh left in BUILD_DIR/programs/bin

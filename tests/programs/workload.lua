@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Workload for lua under tests/programs/run.sh: file I/O and floating point.
 --   lua workload.lua N INPUT
 -- N scales the work; INPUT is a text file (passed by name) that is read and

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Workload for sqlite3 under tests/programs/run.sh, fed on stdin:
 --   sqlite3 -init init.sql shop.db < workload.sql
 -- Creates shop.db in the current directory, fills it, queries it, shrinks

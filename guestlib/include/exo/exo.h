@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exo/exo.h: what guestlib gives every guest.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * exo/frame.h: struct exo_trap_frame's general registers, for assembly.
  *

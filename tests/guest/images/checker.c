@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/checker: own a checkerboard of the pool, the pattern
  * that costs the host the most memory mappings (one run a frame).

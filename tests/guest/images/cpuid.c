@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/cpuid MODE: probes of the edges exo offers a guest
  * (CPU features, MSRs, I/O ports, the console), for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/crash MODE: guests that misbehave in one way each, so
  * the harness can check that hv ends them alone with the right report.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/doorbell: doorbells between guests, both ways of
  * taking them (exo_doorbell_wait with interrupts off, the interrupt with

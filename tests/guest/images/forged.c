@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/forged: a guest that hands hv forged frame numbers,
  * GPAs, lengths and call numbers. Each call must fail with the error the

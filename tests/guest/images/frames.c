@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/frames: allocate, use and release frames, and check
  * from inside the guest that hv's answers, the exo page's bitmap and the

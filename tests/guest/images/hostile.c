@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/hostile: a hostile guest checked against a model of
  * the ABI.

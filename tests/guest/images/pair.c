@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/pair: two guests play ping-pong in a frame one of
  * them shares, woken by each other's doorbells. The kvm and metal tests

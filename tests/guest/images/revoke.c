@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/revoke MODE N [OPTIONS]: guests for visible
  * revocation, abort and CPU slices (abi.h, "Revocation"); the kvm tests

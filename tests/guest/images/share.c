@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/share: protected sharing between two guests, a
  * grantor and a grantee, each run as a guest of one `exo run`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/share_forged: every bad input to EXO_HC_GRANT,
  * EXO_HC_LOOKUP and EXO_HC_DOORBELL, made beside a running peer. Each call

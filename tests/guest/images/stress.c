@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/stress [ROUNDS [N]]: allocation from one pool by
  * several guests at once. ROUNDS times (default 200): allocate any N

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/guest/images/vm: libos/vm checked from inside the guest, in
  * whichever ring `exo run --ring` asks for. Prints one "ok"/"FAIL" line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/metal/progs/compute.c: a compute-only Linux program for hv/metal.
  *

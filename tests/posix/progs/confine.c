@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/confine.c: tries what it is told, one operation per
  * argument, and prints what happened; the confinement tests tell it to

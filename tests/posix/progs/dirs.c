@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/dirs.c: the calls on names and directories. Run in a
  * directory the harness prepared (symlink is not a call exo serves):

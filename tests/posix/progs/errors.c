@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/errors.c: bad arguments are errors to the program,
  * never a crash: bad pointers (EFAULT), huge lengths, descriptors never

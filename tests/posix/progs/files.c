@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/files.c: the file calls on descriptors. Run in an
  * empty directory (its cwd; under exo also its root); leaves f1, f2, big

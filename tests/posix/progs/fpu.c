@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/fpu.c: the program's FPU/SSE/AVX state survives every
  * trip through the shim (system calls served in the guest and forwarded,

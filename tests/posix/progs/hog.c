@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/hog.c: hog MIB [malloc|brk|stack]: touches MIB MiB,
  * one byte a page, from malloc (the default), from brk, or by recursion

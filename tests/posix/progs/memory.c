@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/memory.c: the memory calls (served inside the guest
  * by posix-shim). Sections: brk anon fixed filemap mmap_errors sigbus

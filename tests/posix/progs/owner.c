@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/owner: chown and its kin, whose answers under exo are
  * documented rather than Linux's (docs/posix-shim.md, "Not served"): the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/pagemap.c: the program's own /proc files, as a
  * garbage collector reads them: /proc/self/pagemap, clear_refs, stat and

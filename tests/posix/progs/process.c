@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/process.c: the process itself: arguments,
  * environment, identity, limits, TLS, the initial stack, descriptors it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/ring0.c: a program small enough for `exo run --ring 0`
  * where the host emulates guest ring 0 (about 0.6 us an instruction, and

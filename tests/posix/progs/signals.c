@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/signals.c: signals (served inside the guest by
  * posix-shim). Each section is a run of its own; the ones that end the

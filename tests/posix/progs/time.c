@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/posix/progs/time.c: clocks and sleeps (forwarded to the host).
  * Times are never printed, only how they relate: "ok" or what is wrong.
