@@ -460,6 +460,13 @@ struct hv_image {
  * one-line reason. */
 int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		 const char **why);
+/* How much of a file, from its start, hv_elf_parse reads, learnt from its
+ * first n bytes: 0 with *need the bytes wanted next (the ELF header, then
+ * the program headers, then every segment's file bytes: read up to *need
+ * and ask again while *need > n), or -1 with *why as soon as the header
+ * says it is no image. A platform reads no more than that (a huge file
+ * that is not an image is refused after its first bytes). */
+int hv_elf_need(const uint8_t *buf, uint64_t n, uint64_t *need, const char **why);
 
 /* --- boot.c: the guest's first address space --- */
 

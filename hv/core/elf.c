@@ -66,26 +66,63 @@ static int has_exo_note(const uint8_t *buf, uint64_t off, uint64_t size)
 	return 0;
 }
 
+/* The ELF header in the first len bytes, checked, in *eh; the end of the
+ * program header table in *ph_end (not checked against len). */
+static int header(const uint8_t *buf, uint64_t len, struct elf64_ehdr *eh, uint64_t *ph_end,
+		  const char **why)
+{
+	if (len < 4 || memcmp(buf, "\177ELF", 4) != 0)
+		return fail(why, "not an ELF file");
+	if (len < sizeof *eh)
+		return fail(why, "truncated ELF header");
+	memcpy(eh, buf, sizeof *eh);
+	if (eh->ident[4] != ELFCLASS64)
+		return fail(why, "not a 64-bit ELF file");
+	if (eh->ident[5] != ELFDATA2LSB || eh->machine != EM_X86_64)
+		return fail(why, "not an x86-64 executable");
+	if (eh->type != ET_EXEC && eh->type != ET_DYN)
+		return fail(why, "not an executable");
+	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0)
+		return fail(why, "malformed program headers");
+	if (__builtin_add_overflow(eh->phoff, (uint64_t)eh->phnum * sizeof(struct elf64_phdr), ph_end))
+		return fail(why, "program headers beyond the end of the file");
+	return 0;
+}
+
+int hv_elf_need(const uint8_t *buf, uint64_t n, uint64_t *need, const char **why)
+{
+	struct elf64_ehdr eh;
+	uint64_t ph_end;
+	if (n < sizeof eh) {
+		if (n >= 4 && memcmp(buf, "\177ELF", 4) != 0)
+			return fail(why, "not an ELF file");
+		*need = sizeof eh;
+		return 0;
+	}
+	if (header(buf, n, &eh, &ph_end, why) < 0)
+		return -1;
+	*need = ph_end;
+	if (ph_end > n)
+		return 0;
+	for (unsigned i = 0; i < eh.phnum; i++) { /* every segment's file bytes */
+		struct elf64_phdr ph;
+		uint64_t end;
+		memcpy(&ph, buf + eh.phoff + i * sizeof ph, sizeof ph);
+		if (__builtin_add_overflow(ph.offset, ph.filesz, &end))
+			end = UINT64_MAX; /* hv_elf_parse names it */
+		*need = end > *need ? end : *need;
+	}
+	return 0;
+}
+
 int hv_elf_parse(const uint8_t *buf, uint64_t len, struct hv_image *img,
 		 const char **why)
 {
 	struct elf64_ehdr eh;
-	if (len < 4 || memcmp(buf, "\177ELF", 4) != 0)
-		return fail(why, "not an ELF file");
-	if (len < sizeof eh)
-		return fail(why, "truncated ELF header");
-	memcpy(&eh, buf, sizeof eh);
-	if (eh.ident[4] != ELFCLASS64)
-		return fail(why, "not a 64-bit ELF file");
-	if (eh.ident[5] != ELFDATA2LSB || eh.machine != EM_X86_64)
-		return fail(why, "not an x86-64 executable");
-	if (eh.type != ET_EXEC && eh.type != ET_DYN)
-		return fail(why, "not an executable");
-	if (eh.phentsize != sizeof(struct elf64_phdr) || eh.phnum == 0)
-		return fail(why, "malformed program headers");
 	uint64_t ph_end;
-	if (__builtin_add_overflow(eh.phoff, (uint64_t)eh.phnum * sizeof(struct elf64_phdr), &ph_end) ||
-	    ph_end > len)
+	if (header(buf, len, &eh, &ph_end, why) < 0)
+		return -1;
+	if (ph_end > len)
 		return fail(why, "program headers beyond the end of the file");
 
 	*img = (struct hv_image){ .entry = eh.entry, .lo = UINT64_MAX,

@@ -37,31 +37,45 @@ int kvm_image_read(const char *path, uint64_t cap_bytes, uint8_t **buf,
 		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
 				S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
 	}
-	if ((uint64_t)st.st_size > cap_bytes) {
-		close(fd);
-		return kvm_fail(HV_STATUS_IMAGE, "%s: image of %llu KiB is larger than the "
-				"memory cap (--mem %llu KiB)", path,
-				(unsigned long long)st.st_size >> 10,
-				(unsigned long long)cap_bytes >> 10);
-	}
-	*len = (uint64_t)st.st_size;
-	*buf = malloc(*len ? *len : 1);
-	if (!*buf) {
-		close(fd);
-		return kvm_fail(HV_STATUS_HOST, "%s: out of memory", path);
-	}
-	uint64_t got = 0;
-	while (got < *len) {
-		ssize_t r = read(fd, *buf + got, *len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
+	/* Read what hv_elf_parse will look at and no more: the header first
+	 * (a large file that is no image is refused at once), then the
+	 * program headers, then the segments' bytes. */
+	uint64_t size = (uint64_t)st.st_size, want = size < 4096 ? size : 4096, need, got = 0;
+	*buf = NULL;
+	for (;;) {
+		uint8_t *more = realloc(*buf, want ? want : 1);
+		if (!more) {
 			close(fd);
-			return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
-					r < 0 ? strerror(errno) : "file shrank while being read");
+			return kvm_fail(HV_STATUS_HOST, "%s: out of memory", path);
 		}
-		got += (uint64_t)r;
+		*buf = more;
+		while (got < want) {
+			ssize_t r = read(fd, *buf + got, want - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				close(fd);
+				return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path,
+						r < 0 ? strerror(errno) : "file shrank while being read");
+			}
+			got += (uint64_t)r;
+		}
+		if (hv_elf_need(*buf, got, &need, &why) < 0) {
+			close(fd);
+			return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path, why);
+		}
+		if (need <= got || got == size)
+			break;
+		want = need < size ? need : size;
+		if (want > cap_bytes) { /* before reading it */
+			close(fd);
+			return kvm_fail(HV_STATUS_IMAGE, "%s: image of %llu KiB is larger than the "
+					"memory cap (--mem %llu KiB)", path,
+					(unsigned long long)want >> 10,
+					(unsigned long long)cap_bytes >> 10);
+		}
 	}
+	*len = got;
 	close(fd);
 	if (hv_elf_parse(*buf, *len, img, &why) < 0)
 		return kvm_fail(HV_STATUS_IMAGE, "%s: %s", path, why);

@@ -402,3 +402,58 @@ Test(elf, guest_image_below_the_image_window_is_refused_even_with_the_note)
 	ph[1].p_vaddr = 0x402000;
 	assert_refused(FILE_BYTES, "image window");
 }
+
+/* --- hv_elf_need: how much of the file a platform reads --- */
+
+Test(elf, need_asks_for_the_header_then_the_program_headers_then_the_segments)
+{
+	uint64_t need;
+	const char *why = NULL;
+	cr_assert_eq(hv_elf_need(file, 0, &need, &why), 0);
+	cr_assert_eq(need, sizeof(Elf64_Ehdr), "first the ELF header");
+	cr_assert_eq(hv_elf_need(file, sizeof(Elf64_Ehdr), &need, &why), 0);
+	cr_assert_eq(need, sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr), "then the program headers");
+	cr_assert_eq(hv_elf_need(file, need, &need, &why), 0);
+	cr_assert_eq(need, 0x2010, "then up to the last segment byte (data: 0x2000 + 0x10)");
+	struct hv_image img;
+	cr_assert_eq(parse(need, &img, &why), 0, "the bytes it asked for are the image: %s", why);
+	cr_assert_eq(img.nsegs, 2);
+}
+
+Test(elf, need_covers_the_note_and_every_segment_not_only_loads)
+{
+	uint64_t need;
+	const char *why = NULL;
+	ph[2].p_offset = 0x2800; /* the note after the data */
+	memcpy(file + 0x2800, &note, sizeof note);
+	cr_assert_eq(hv_elf_need(file, FILE_BYTES, &need, &why), 0);
+	cr_assert_eq(need, 0x2800 + sizeof note);
+}
+
+Test(elf, need_refuses_a_non_elf_file_from_its_first_bytes)
+{
+	uint64_t need;
+	const char *why = NULL;
+	memcpy(file, "#!/bin/sh\n", 10);
+	cr_assert_eq(hv_elf_need(file, 10, &need, &why), -1);
+	cr_assert_str_eq(why, "not an ELF file");
+}
+
+Test(elf, need_refuses_a_bad_header_before_reading_more)
+{
+	uint64_t need;
+	const char *why = NULL;
+	eh->e_machine = 3; /* EM_386 */
+	cr_assert_eq(hv_elf_need(file, sizeof(Elf64_Ehdr), &need, &why), -1);
+	cr_assert_not_null(strstr(why, "x86-64"));
+}
+
+Test(elf, need_with_an_overflowing_segment_asks_for_everything)
+{
+	uint64_t need;
+	const char *why = NULL;
+	ph[1].p_offset = UINT64_MAX - 4;
+	cr_assert_eq(hv_elf_need(file, FILE_BYTES, &need, &why), 0);
+	cr_assert_eq(need, UINT64_MAX, "the platform reads the whole file; hv_elf_parse names it");
+	assert_refused(FILE_BYTES, "beyond the end of the file");
+}

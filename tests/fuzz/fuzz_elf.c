@@ -18,6 +18,11 @@
  * segment's pages are the segment's (unless segments overlap), fuzz_check compares every view of
  * ownership, and the pool must end clean.
  *
+ * Before that, the file is read as a platform reads it (hv_elf_need: the
+ * header, the program headers, the segments' bytes, never more): an
+ * image hv_elf_parse accepts whole must be accepted, identically, from
+ * just those bytes.
+ *
  * Seeds: tests/fuzz/corpus/elf/ (stripped guest images and static and
  * static-pie musl programs). Run: make fuzz (see the Makefile).
  */
@@ -109,15 +114,54 @@ static void check_loaded(const struct hv_guest *g, const struct hv_image *img,
 	}
 }
 
+static int same(const struct hv_image *a, const struct hv_image *b)
+{
+	if (a->kind != b->kind || a->pie != b->pie || a->entry != b->entry || a->lo != b->lo ||
+	    a->hi != b->hi || a->nsegs != b->nsegs)
+		return 0;
+	for (unsigned i = 0; i < a->nsegs; i++)
+		if (a->seg[i].vaddr != b->seg[i].vaddr || a->seg[i].memsz != b->seg[i].memsz ||
+		    a->seg[i].filesz != b->seg[i].filesz || a->seg[i].offset != b->seg[i].offset ||
+		    a->seg[i].flags != b->seg[i].flags)
+			return 0;
+	return 1;
+}
+
+/* What a platform reads (hv/kvm/image.c): a first page, then as much as
+ * hv_elf_need asks, never past the file. How many bytes it ends with, or
+ * 0 if hv_elf_need refused the file. */
+static uint64_t platform_read(const uint8_t *data, uint64_t size)
+{
+	uint64_t got = size < 4096 ? size : 4096, need;
+	const char *why = NULL;
+	for (unsigned round = 0;; round++) {
+		if (hv_elf_need(data, got, &need, &why) < 0) {
+			if (!why || !*why)
+				fail("hv_elf_need refused without a reason", 0);
+			return 0;
+		}
+		if (need <= got || got == size)
+			return got;
+		if (round == 3)
+			fail("hv_elf_need still wants more after three rounds", need);
+		got = need < size ? need : size;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hv_image img;
+	struct hv_image img, part;
 	const char *why = NULL;
+	uint64_t got = platform_read(data, size);
 	if (hv_elf_parse(data, size, &img, &why) < 0) {
 		if (!why || !*why)
 			fail("refused without a reason", 0);
 		return 0;
 	}
+	/* An image hv_elf_parse accepts whole, it accepts as a platform reads
+	 * it, the same in every field. */
+	if (!got || hv_elf_parse(data, got, &part, &why) < 0 || !same(&img, &part))
+		fail("the bytes hv_elf_need asks for are not the image hv_elf_parse accepts", got);
 	check_image(&img, size);
 	struct fake_pool *fp = fuzz_pool(POOL_FRAMES);
 	struct fake_guest *fg = fuzz_guest_add(fp, "elf", GUEST_FRAMES);

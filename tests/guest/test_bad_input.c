@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -156,6 +157,52 @@ Test(bad_image, file_larger_than_the_memory_cap)
 	exo_run(&r, "run", "--mem", "16K", IMAGES "../../apps/hello", NULL);
 	cr_assert_eq(r.status, 126, "%s", r.err);
 	assert_one_line_error(&r, "is larger than the memory cap (--mem 16 KiB)");
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A 4 GiB sparse file that is no image: refused from its first bytes,
+ * without reading (or allocating) the rest. */
+Test(bad_image, huge_sparse_file_refused_at_once)
+{
+	char path[64];
+	scratch(path, "", 0);
+	cr_assert(truncate(path, 4ll << 30) == 0);
+	struct exo_result r;
+	double t0 = now_s();
+	exo_run(&r, "run", "--pool", "8G", "--mem", "8G", path, NULL);
+	double took = now_s() - t0;
+	unlink(path);
+	cr_assert_eq(r.status, 126, "status %d, stderr: %s", r.status, r.err);
+	char want[160];
+	snprintf(want, sizeof want, "%s: not an ELF file", path);
+	assert_one_line_error(&r, want);
+	cr_assert(took < 1.0, "took %.2f s to refuse a 4 GiB file that is no image", took);
+}
+
+/* A real image with 4 GiB of something after its segments (debug
+ * information, say): exo reads the segments, not the tail, and runs it,
+ * under a --mem the whole file would exceed. */
+Test(good_image, tail_beyond_the_segments_is_not_read)
+{
+	char path[64], cmd[256];
+	scratch(path, "", 0);
+	snprintf(cmd, sizeof cmd, "cp %s %s", IMAGES "../../apps/hello", path);
+	cr_assert(system(cmd) == 0);
+	cr_assert(truncate(path, 4ll << 30) == 0);
+	struct exo_result r;
+	double t0 = now_s();
+	exo_run(&r, "run", "--mem", "64M", path, "tail", NULL);
+	double took = now_s() - t0;
+	unlink(path);
+	cr_assert_eq(r.status, 0, "status %d, stderr: %s", r.status, r.err);
+	cr_assert(strstr(r.out, "tail"), "the guest did not run: %s", r.out);
+	cr_assert(took < 5.0, "took %.2f s: the tail was read", took);
 }
 
 Test(bad_image, image_and_page_tables_over_the_memory_cap)
