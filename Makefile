@@ -18,7 +18,7 @@ KCONFIG := kconfig-conf
 PACKAGES := gcc make libc6-dev linux-libc-dev kconfig-frontends-nox \
 	libcriterion-dev util-linux musl-tools musl-dev \
 	dpkg-dev tcl file xz-utils bzip2 patch \
-	bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools
+	bochs bochs-term bochsbios vgabios grub-pc-bin grub-common xorriso mtools gdb
 
 WARN := -Wall -Wextra -Werror
 # include/exo/abi.h is the one header hv and guests share; hv's include
@@ -91,13 +91,15 @@ menuconfig:
 	KCONFIG_CONFIG=.config kconfig-mconf Kconfig
 
 # kconfig-conf writes dependency files under the current directory; keep
-# them inside build/.
+# them inside build/. config.h is replaced only when its contents change,
+# so a `make defconfig` that changes nothing rebuilds nothing (the rule
+# itself then reruns, a few milliseconds, until .config changes).
 $(CONFIG_H): .config Kconfig
 	@mkdir -p $(B)/kconfig/include/config $(B)/include
 	cd $(B)/kconfig && KCONFIG_CONFIG=../../.config \
-		KCONFIG_AUTOHEADER=../include/config.h KCONFIG_AUTOCONFIG=auto.conf \
+		KCONFIG_AUTOHEADER=../include/config.h.new KCONFIG_AUTOCONFIG=auto.conf \
 		KCONFIG_TRISTATE=tristate.conf $(KCONFIG) -s --silentoldconfig ../../Kconfig
-	@touch $@
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 # --- host: hv ---
 
@@ -410,9 +412,9 @@ bochs: $(B)/metal/bochs.out $(B)/metal/bochs-novmx.out $(B)/tests/metal/test_boc
 # A laptop with nested VT-x: the same ISO under QEMU/KVM. Exit status 1
 # from isa-debug-exit means hv/metal finished.
 qemu:
-	$(MAKE) deps PACKAGES="$(PACKAGES) qemu-system-x86"
 	@grep -qw vmx /proc/cpuinfo || { echo "make qemu: this machine's CPU shows no vmx flag:" \
 		"hv/metal needs VT-x with nested VMX under KVM (use make bochs here)" >&2; exit 1; }
+	$(MAKE) deps PACKAGES="$(PACKAGES) qemu-system-x86"
 	$(MAKE) $(B)/metal/exo-metal.iso
 	qemu-system-x86_64 -enable-kvm -cpu host -m 512 -cdrom $(B)/metal/exo-metal.iso -display none \
 		-debugcon stdio -serial null -device isa-debug-exit,iobase=0xf4,iosize=4 \

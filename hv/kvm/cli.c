@@ -29,6 +29,11 @@
  * another guest has that name, basename-2, basename-3... An explicit name
  * that is not a valid name or that two guests give is a usage error.
  * Every error is one line and HV_STATUS_USAGE.
+ *
+ * --gdb PORT (or --gdb=PORT) debugs one guest (gdb.c): in the first form
+ * before IMAGE, in the second among that guest's options after its
+ * --guest (before the first --guest it is an error: it would name every
+ * guest); two guests cannot share a PORT.
  */
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +89,32 @@ static int seconds_option(const char *name, const char *arg, uint64_t *ns)
 	if (!*ns)
 		return kvm_fail(HV_STATUS_USAGE, "%s %s: must be more than 0", name, arg);
 	return 0;
+}
+
+/* --gdb PORT or --gdb=PORT at argv[*i]: 1 (*i moved past PORT), 0 if it
+ * is another option, or -status. PORT: decimal, 1 to 65535. */
+static int gdb_option(char **argv, int *i, unsigned *port)
+{
+	const char *a = argv[*i], *v;
+	if (!strcmp(a, "--gdb"))
+		v = argv[*i + 1];
+	else if (!strncmp(a, "--gdb=", 6))
+		v = a + 6;
+	else
+		return 0;
+	if (!v)
+		return -kvm_fail(HV_STATUS_USAGE, "--gdb: missing PORT\n" KVM_USAGE);
+	unsigned long n = 0;
+	const char *c = v;
+	for (; *c >= '0' && *c <= '9' && n <= 65535; c++)
+		n = n * 10 + (unsigned long)(*c - '0');
+	if (c == v || *c || n == 0 || n > 65535)
+		return -kvm_fail(HV_STATUS_USAGE, "--gdb %s: PORT must be a TCP port number, "
+				 "1 to 65535", v);
+	*port = (unsigned)n;
+	if (v == argv[*i + 1])
+		(*i)++;
+	return 1;
 }
 
 /* Add kv to the guest's environment; with replace, in place of one of the
@@ -229,6 +260,13 @@ static int parse_guests(int argc, char **argv, int i, const struct kvm_guest_opt
 					return kvm_fail(HV_STATUS_USAGE, "--name: missing NAME\n"
 							KVM_USAGE);
 				g->name_given = argv[++i];
+			} else if ((rc = gdb_option(argv, &i, &g->gdb_port)) != 0) {
+				if (rc < 0)
+					return -rc;
+				for (int n = 0; n < o->nguests - 1; n++)
+					if (o->guest[n].gdb_port == g->gdb_port)
+						return kvm_fail(HV_STATUS_USAGE, "--gdb %u: two guests "
+								"cannot share a PORT", g->gdb_port);
 			} else if ((rc = guest_option(argv, &i, g, 1)) < 0) {
 				return -rc;
 			} else if (rc == 0 && (!strcmp(a, "--pool") || !strcmp(a, "--stats") ||
@@ -291,6 +329,9 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
+		} else if ((rc = gdb_option(argv, &i, &d.gdb_port)) != 0) {
+			if (rc < 0)
+				return -rc;
 		} else if ((rc = guest_option(argv, &i, &d, 0)) < 0) {
 			return -rc;
 		} else if (rc == 0 && !strcmp(a, "--name")) {
@@ -301,6 +342,9 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 		}
 	}
 	if (i < argc && !strcmp(argv[i], "--guest") && (i == 0 || strcmp(argv[i - 1], "--"))) {
+		if (d.gdb_port)
+			return kvm_fail(HV_STATUS_USAGE, "--gdb %u debugs one guest: put it after "
+					"that guest's --guest", d.gdb_port);
 		if ((rc = parse_guests(argc, argv, i, &d, o)))
 			return rc;
 	} else {

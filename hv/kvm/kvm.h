@@ -77,6 +77,7 @@ struct kvm_guest_opts {
 	const char *image;
 	int argc;               /* guest argv, argv[0] = image */
 	char **argv;
+	unsigned gdb_port;      /* --gdb PORT (gdb.c); 0: none */
 	int envc;               /* --env K=V: the defaults', then its own */
 	char *envp[EXO_ARGC_MAX];
 	/* The run's limits, the same for every guest (0: none). timeout_ns
@@ -101,6 +102,8 @@ struct kvm_options {
 
 /* One guest: its VM and vCPU, its view of the pool, its host files, its
  * thread and what other threads leave for it. */
+struct kvm_gdb;
+
 struct kvm_guest {
 	struct kvm_pool *pool;
 	const struct kvm_guest_opts *opts;
@@ -151,6 +154,7 @@ struct kvm_guest {
 	int no_msr_filter;        /* cpu.c: the host lacks KVM's MSR filter */
 	uint64_t t0, t_first;     /* --stats: exo's start, the first instruction */
 	int status;               /* hv_end_status once it ended */
+	struct kvm_gdb *gdb;      /* gdb.c: attached gdb, its thread only; NULL: none */
 	int in_table;             /* in hv/core's guest table (guest.c) */
 	/* Until it boots (guest.c): its image, or posix-shim's and the
 	 * program it loads, and what it starts with. */
@@ -165,12 +169,13 @@ struct kvm_guest {
 /* The command line, as usage messages and --help print it. */
 #define KVM_USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
 	"[--timeout SECONDS] [--cpu-limit SECONDS] [--user NAME] [--root DIR] [--env K=V]... " \
-	"IMAGE [ARGS...]\n" \
+	"[--gdb PORT] IMAGE [ARGS...]\n" \
 	"       exo run [--pool SIZE] [--stats] [--timeout SECONDS] [--cpu-limit SECONDS] " \
 	"[--user NAME] " \
 	"[GUEST OPTIONS] --guest [--name NAME] " \
 	"[GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...\n" \
-	"       (GUEST OPTIONS: --mem SIZE, --ring auto|0|3, --root DIR, --env K=V)"
+	"       (GUEST OPTIONS: --mem SIZE, --ring auto|0|3, --root DIR, --env K=V; " \
+	"after --guest also --name NAME, --gdb PORT)"
 
 /* cli.c: parse `exo run ...` into opts; returns 0 or an exit status after
  * a one-line message. */

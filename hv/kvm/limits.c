@@ -12,7 +12,8 @@
  * most one slice past it, and a guest that waits uses none. A guest over
  * a limit ends as if killed by the signal a shell's limits would send
  * (SIGALRM for wall time, SIGXCPU for CPU time): its status is 128 + that
- * signal, and hv prints one line saying which limit ended it.
+ * signal, and hv prints one line saying which limit ended it. gdb's kill
+ * (gdb.c) ends a guest the same way, with SIGKILL: status 137.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -73,7 +74,9 @@ void kvm_limits_end(struct kvm_guest *k)
 	g->exit_signal = (uint32_t)k->limit;
 	g->blocked = 0;
 	hv_plat_unlock(&k->pool->core);
-	if (k->limit == SIGALRM)
+	if (k->limit == SIGKILL)
+		hv_report(g, "guest ended: killed from gdb");
+	else if (k->limit == SIGALRM)
 		hv_report(g, "guest ended: it ran past --timeout %s (seconds of wall time)",
 			  k->opts->timeout_text);
 	else

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gdb.h"
 #include "kvm.h"
 #include "sandbox.h"
 
@@ -114,6 +115,14 @@ static int run(int argc, char **argv)
 			created++; /* it may be in the table */
 			goto out;
 		}
+	/* --gdb: gdb attached before the sandbox, which then allows the
+	 * stub's few calls on that connection. */
+	for (int i = 0; i < n; i++)
+		if (k[i].opts->gdb_port) {
+			if ((rc = kvm_gdb_attach(&k[i], k[i].opts->gdb_port)))
+				goto out;
+			sb.gdb = 1;
+		}
 	/* Everything is made: from here exo needs only what its run loop and
 	 * forwarding use (sandbox.c). */
 	if ((rc = kvm_sandbox_arm(&sb)) || (rc = run_all(k, n)))
@@ -126,8 +135,10 @@ static int run(int argc, char **argv)
 out:
 	for (int i = 0; i < created; i++)
 		kvm_guest_leave(&k[i]); /* nothing if its thread did already */
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		kvm_gdb_close(&k[i]); /* a guest that never ran */
 		kvm_guest_destroy(&k[i]);
+	}
 	kvm_pool_destroy(&pool);
 	free(k);
 	free(o);

@@ -49,6 +49,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "gdb.h"
 #include "kvm.h"
 
 /* KVM_CAP_MEMORY_FAULT_INFO (Linux 6.8): with EFAULT from KVM_RUN, KVM
@@ -121,6 +122,8 @@ static void interrupted(struct kvm_guest *k)
 	}
 	kvm_slice_check(k);
 	kvm_limits_check(k);
+	if (k->gdb)
+		kvm_gdb_poll(k); /* a ^C from gdb, or gdb gone */
 }
 
 /* HV_NEXT_BLOCKED: sleep until hv/core clears g->blocked (a ring) or the
@@ -201,6 +204,8 @@ static int translate(struct kvm_guest *k, struct hv_exit *e, char *what, size_t 
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
 		if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+			if (k->gdb && kvm_gdb_emulation_failure(k))
+				return 1; /* gdb's int3, where ring 0 is emulated */
 			e->type = HV_XT_EMULATION;
 			return 0;
 		}
@@ -219,6 +224,10 @@ static int translate(struct kvm_guest *k, struct hv_exit *e, char *what, size_t 
 			k->t_first = kvm_now_ns();
 			k->g.stats.exits[HV_EXIT_DEBUG]++;
 			kvm_first_step(k, 0);
+			return 1;
+		}
+		if (k->gdb) {
+			kvm_gdb_debug_exit(k); /* a breakpoint or a step */
 			return 1;
 		}
 		break;
@@ -284,6 +293,8 @@ static void run_loop(struct kvm_guest *k)
 			}
 			run_failed(k, err, &e, what, sizeof what);
 		} else if (translate(k, &e, what, sizeof what)) {
+			if (k->limit)
+				return; /* killed from gdb */
 			continue;
 		}
 		switch (hv_exit(g, &e, &rax)) {
@@ -363,8 +374,11 @@ void *kvm_run_guest(void *arg)
 	} else {
 		/* --stats times the first instruction by single-stepping it;
 		 * without the step it goes without that figure. */
-		k->stepping = k->stats && kvm_first_step(k, 1) == 0;
-		run_loop(k);
+		k->stepping = k->stats && !k->gdb && kvm_first_step(k, 1) == 0;
+		if (k->gdb)
+			kvm_gdb_start(k); /* stopped at the first instruction */
+		if (!k->limit)
+			run_loop(k);
 	}
 	atomic_store(&k->running, 0);
 	delete_timer(k);
@@ -377,6 +391,8 @@ void *kvm_run_guest(void *arg)
 	if (k->stats)
 		kvm_print_stats(k, kvm_now_ns());
 	k->status = hv_end_status(g);
+	if (k->gdb)
+		kvm_gdb_end(k);
 	kvm_guest_leave(k);
 	return NULL;
 }

@@ -151,6 +151,19 @@ static const unsigned ioctl_allowed[] = {
 	TCGETS, TIOCGWINSZ,        /* forwarded (files.c); stdio's isatty */
 };
 
+/* Only with --gdb (gdb.c), on its one connection, accepted before the
+ * filter: a ^C read without blocking while the guest runs, and the
+ * vCPU state and address translation gdb asks for. (read, write, fcntl,
+ * KVM_SET_REGS and KVM_SET_GUEST_DEBUG are on the lists above.) */
+static const struct allowed gdb_allowed[] = {
+	{ SYS_recvfrom,         "gdb.c: recv(MSG_DONTWAIT) for gdb's ^C while the guest runs" },
+};
+static const unsigned gdb_ioctl_allowed[] = {
+	KVM_GET_SREGS,             /* gdb.c: segment registers, fs_base, gs_base */
+	KVM_GET_FPU,               /* gdb.c: x87 and SSE registers */
+	KVM_TRANSLATE,             /* gdb.c: gdb's virtual addresses */
+};
+
 /* The kernel's first real-time signal: glibc keeps it and the next for
  * itself (SIGRTMIN, the program's, starts after them). */
 #define SIGRTMIN_GLIBC 32
@@ -160,10 +173,12 @@ static const unsigned ioctl_allowed[] = {
 #define FAIL SECCOMP_RET_TRAP
 
 /* The program, written into f (room for FILTER_MAX); its length. */
-#define FILTER_MAX (16 + 2 * N(allowed) + 2 * N(ioctl_allowed) + 32)
-static unsigned filter(struct sock_filter *f)
+#define FILTER_MAX (16 + 2 * N(allowed) + 2 * N(ioctl_allowed) + 2 * N(gdb_allowed) + \
+		    2 * N(gdb_ioctl_allowed) + 32)
+static unsigned filter(struct sock_filter *f, int gdb)
 {
 	unsigned n = 0;
+	size_t gdb_ioctls = gdb ? N(gdb_ioctl_allowed) : 0;
 #define OP(code, k) (f[n++] = (struct sock_filter)BPF_STMT(code, k))
 #define JEQ(k, t, e) (f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, t, e))
 #define JSET(k, t, e) (f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, k, t, e))
@@ -177,10 +192,14 @@ static unsigned filter(struct sock_filter *f)
 	RET(SECCOMP_RET_KILL_PROCESS);
 
 	/* ioctl: only the requests above. */
-	JEQ(SYS_ioctl, 0, (unsigned char)(2 + 2 * N(ioctl_allowed)));
+	JEQ(SYS_ioctl, 0, (unsigned char)(2 + 2 * N(ioctl_allowed) + 2 * gdb_ioctls));
 	OP(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
 	for (unsigned i = 0; i < N(ioctl_allowed); i++) {
 		JEQ(ioctl_allowed[i], 0, 1);
+		RET(SECCOMP_RET_ALLOW);
+	}
+	for (size_t i = 0; i < gdb_ioctls; i++) {
+		JEQ(gdb_ioctl_allowed[i], 0, 1);
 		RET(SECCOMP_RET_ALLOW);
 	}
 	RET(FAIL);
@@ -219,6 +238,10 @@ static unsigned filter(struct sock_filter *f)
 
 	for (unsigned i = 0; i < N(allowed); i++) {
 		JEQ((unsigned)allowed[i].nr, 0, 1);
+		RET(SECCOMP_RET_ALLOW);
+	}
+	for (unsigned i = 0; gdb && i < N(gdb_allowed); i++) {
+		JEQ((unsigned)gdb_allowed[i].nr, 0, 1);
 		RET(SECCOMP_RET_ALLOW);
 	}
 	RET(FAIL);
@@ -332,7 +355,7 @@ int kvm_sandbox_arm(const struct kvm_sandbox *s)
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		return kvm_fail(HV_STATUS_HOST, "sandbox: SIGSYS handler: %s", strerror(errno));
 	struct sock_filter f[FILTER_MAX];
-	struct sock_fprog prog = { .len = (unsigned short)filter(f), .filter = f };
+	struct sock_fprog prog = { .len = (unsigned short)filter(f, s->gdb), .filter = f };
 	/* TSYNC: every thread that exists now gets it too; one that cannot
 	 * (its own filter disagrees) is named by its id. */
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);

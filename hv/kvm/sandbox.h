@@ -20,6 +20,7 @@ struct kvm_sandbox {
 	int switch_user;      /* --user given: become uid/gid (kvm_sandbox_user) */
 	uid_t uid;
 	gid_t gid;
+	int gdb;              /* --gdb: allow the stub's calls too (gdb.c) */
 };
 
 /* Look up --user NAME's uid and primary gid into s, before anything is
