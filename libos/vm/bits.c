@@ -58,9 +58,14 @@ static int harvest(uint64_t va, uint64_t npages, uint64_t *bits, uint64_t bit, s
 				*pd &= ~bit;
 		} else if (pd && (*pd & PTE_P)) {
 			uint64_t *pte = &vm_phys(*pd & PTE_ADDR)[(at >> 12) & 511];
-			/* The common page has neither bit: one test each. */
+			/* The common page has neither bit. */
 			uint64_t mask = bit == PTE_D ? bit | PTE_OUT_DIRTY : bit;
 			for (uint64_t *p = pte; p < pte + span; p++) {
+				/* Four clean entries at a time: under 3 instructions a page. */
+				while (p + 4 <= pte + span && !((p[0] | p[1] | p[2] | p[3]) & mask))
+					p += 4;
+				if (p == pte + span)
+					break;
 				uint64_t e = *p, k = (uint64_t)(p - pte);
 				if (!(e & mask))
 					continue;
