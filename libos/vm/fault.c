@@ -107,11 +107,9 @@ out:
 	return rc;
 }
 
-/* 1 if the page table already allows the access that faulted. */
-static int spurious(const struct exo_trap_frame *f, uint64_t addr)
+/* 1 if the leaf pte (NULL: none) already allows the access that faulted. */
+static int spurious(const struct exo_trap_frame *f, const uint64_t *pte)
 {
-	int huge;
-	uint64_t *pte = vm_leaf(addr, &huge);
 	if (!pte || !(*pte & PTE_P))
 		return 0;
 	if ((f->error_code & VM_PF_WRITE) && !(*pte & PTE_W))
@@ -156,8 +154,7 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 		return unhandled && unhandled(&vf, unhandled_arg) == VM_RETRY;
 	}
 	if (!(f->error_code & VM_PF_PRESENT) && (r->flags & VM_DEMAND_ZERO)) {
-		int huge;
-		uint64_t *pte = vm_leaf(addr, &huge);
+		uint64_t *pte = out; /* the one walk above */
 		if (!pte || !vm_mapped(*pte)) {
 			if (demand_zero(r, addr) == 0) {
 				vm_state.stats.demand_zero++;
@@ -170,7 +167,7 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 			}
 		}
 	}
-	if (spurious(f, addr)) /* a raise left a stale entry; the fault dropped it */
+	if (spurious(f, out)) /* a raise left a stale entry; the fault dropped it */
 		return 1;
 	if (!r->handler)
 		return 0;

@@ -46,15 +46,22 @@ uint64_t *vm_table(uint64_t *va)
 	return vm_phys(table);
 }
 
+/* One walk, from the root to whichever leaf there is: every fault asks. */
 uint64_t *vm_leaf(uint64_t va, int *huge)
 {
-	uint64_t *pd = vm_pte(va, 1, 0);
-	if (pd && (*pd & PTE_PS)) {
-		*huge = 1;
-		return pd;
-	}
+	uint64_t table = vm_state.root;
 	*huge = 0;
-	return pd && (*pd & PTE_P) ? vm_pte(va, 0, 0) : NULL;
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &vm_phys(table)[(va >> (12 + 9 * level)) & 511];
+		if (*e & PTE_PS) { /* only a PD entry is ever one: 2 MiB */
+			*huge = 1;
+			return e;
+		}
+		if (!(*e & PTE_P))
+			return NULL;
+		table = *e & PTE_ADDR;
+	}
+	return &vm_phys(table)[(va >> 12) & 511];
 }
 
 int vm_allows(uint64_t now, uint64_t before)

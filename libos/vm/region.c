@@ -22,12 +22,17 @@ int vm_prot_ok(unsigned prot)
 	return !(prot & ~(VM_R | VM_W | VM_X));
 }
 
+/* The region the last lookup found, tried first: faults cluster. */
+static struct vm_region *last;
+
 struct vm_region *vm_region_find(uint64_t va)
 {
+	if (last && last->end && va >= last->start && va < last->end)
+		return last;
 	for (unsigned i = 0; i < VM_REGIONS_MAX; i++) {
 		struct vm_region *r = &vm_state.regions[i];
 		if (r->end && va >= r->start && va < r->end)
-			return r;
+			return last = r;
 	}
 	return NULL;
 }
