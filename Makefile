@@ -5,6 +5,8 @@
 #   make check      install what is missing, build, run every test
 #   make            build build/exo and the guest images
 #   make deps       install missing Debian packages (apt-get, as root)
+#   make install    exo, exo-cc, guest libraries and headers, exo(1) under
+#                   PREFIX (/usr/local), DESTDIR; make uninstall
 #   make defconfig | olddefconfig | menuconfig
 #
 # Host code (hv/) is ordinary C; guest code (guestlib/, libos/, apps/,
@@ -331,6 +333,84 @@ $(EXOCC_TESTS): $(B)/tests/exocc/%: tests/exocc/%.c tests/guest/harness.h
 
 RUN_TESTS += $(if $(CONFIG_PLATFORM_KVM),$(EXOCC_TESTS))
 test: $(if $(CONFIG_PLATFORM_KVM),$(EXOCC_TESTS))
+
+# --- install: exo, exo-cc, posix-shim and what a guest is built with ---
+#
+# `make install [PREFIX=/usr/local] [DESTDIR=]` puts under PREFIX:
+#   bin/exo, bin/exo-cc                 exo-cc with the installed paths
+#   lib/exo/posix-shim/shim             the image `exo run PROG` boots
+#   lib/exo/lib{guest,vm,gc}.a          GUEST_LIBS: guestlib, libos/vm, libos/gc
+#   lib/exo/libexo.a, exo.specs         exo-cc's
+#   lib/exo/guest.ld, lib/exo/idt.ld    the layout; guest.ld INCLUDEs idt.ld,
+#                                       which ld finds through -L PREFIX/lib/exo
+#   lib/exo/include/exo -> ../../../include/exo   exo-cc's -I: nothing but exo/
+#   include/exo/*.h                     include/exo and guestlib/include/exo
+#   include/exo/libos/{vm,gc}/*.h       libos: "vm/vm.h", "gc/gc.h"
+#   lib/pkgconfig/exo-guest.pc          Cflags and Libs for a guest image
+#   share/man/man1/exo.1
+# docs/writing-a-guest.md builds guests from that tree alone;
+# tests/install/test_install.sh (make test) checks it. `make uninstall`
+# removes exactly those files, and the directories of exo's own it leaves
+# empty.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+# For install-check: pkg-config, and groff to check exo(1).
+PACKAGES += pkgconf groff-base
+INST_BIN := $(PREFIX)/bin
+INST_LIB := $(PREFIX)/lib/exo
+INST_INC := $(PREFIX)/include/exo
+INST_PC := $(PREFIX)/lib/pkgconfig
+INST_MAN := $(PREFIX)/share/man/man1
+INST_HEADERS := $(addprefix $(INST_INC)/,$(notdir $(wildcard include/exo/*.h guestlib/include/exo/*.h))) \
+	$(patsubst libos/%,$(INST_INC)/libos/%,$(wildcard libos/*/*.h))
+INST_FILES := $(INST_BIN)/exo $(INST_BIN)/exo-cc $(INST_LIB)/posix-shim/shim \
+	$(addprefix $(INST_LIB)/,$(notdir $(GUEST_LIBS)) libexo.a exo.specs guest.ld idt.ld include/exo) \
+	$(INST_HEADERS) $(INST_PC)/exo-guest.pc $(INST_MAN)/exo.1
+# exo's own directories, deepest first: uninstall removes those left empty.
+INST_DIRS := $(sort $(dir $(patsubst libos/%,$(INST_INC)/libos/%,$(wildcard libos/*/*.h)))) \
+	$(INST_INC)/libos/ $(INST_INC)/ $(INST_LIB)/posix-shim/ $(INST_LIB)/include/ $(INST_LIB)/
+# exo-guest.pc: GUEST_CFLAGS less warnings, dependency files, -O2 -g and
+# the tree's -I; GUEST_LDFLAGS less the tree's guest.ld and -L.
+comma := ,
+PC_CFLAGS := $(filter-out $(WARN) $(DEPFLAGS) -O2 -g -I%,$(GUEST_CFLAGS))
+PC_LIBS := $(filter-out -Wl$(comma)-T$(comma)% -L%,$(GUEST_LDFLAGS))
+PC_LINK := $(patsubst lib%.a,-l%,$(notdir $(GUEST_LIBS)))
+
+.PHONY: install uninstall install-check
+install: $(B)/exo $(SHIM) $(GUEST_LIBS) $(B)/guestlib/idt.ld $(LIBEXO) docs/exo.1
+	install -d $(addprefix $(DESTDIR),$(INST_BIN) $(INST_LIB)/posix-shim $(INST_LIB)/include \
+		$(INST_PC) $(INST_MAN) $(sort $(dir $(INST_HEADERS))))
+	install -m 755 $(B)/exo $(DESTDIR)$(INST_BIN)/exo
+	sed -e 's|@INCLUDE@|$(INST_LIB)/include|g' -e 's|@SPECS@|$(INST_LIB)/exo.specs|g' \
+		-e 's|@LIBEXO@|$(INST_LIB)/libexo.a|g' -e 's|@MUSL_CC@|$(EXO_MUSL_CC)|g' \
+		-e 's|the paths below are the build tree.s|the paths below are where make install put them|' \
+		posix-shim/lib/exo-cc.in > $(DESTDIR)$(INST_BIN)/exo-cc
+	chmod 755 $(DESTDIR)$(INST_BIN)/exo-cc
+	sed 's|@LIBEXO@|$(INST_LIB)/libexo.a|g' posix-shim/lib/exo.specs.in > $(DESTDIR)$(INST_LIB)/exo.specs
+	install -m 644 $(SHIM) $(DESTDIR)$(INST_LIB)/posix-shim/shim
+	install -m 644 $(GUEST_LIBS) $(LIBEXO) guestlib/guest.ld $(B)/guestlib/idt.ld $(DESTDIR)$(INST_LIB)/
+	ln -sfn ../../../include/exo $(DESTDIR)$(INST_LIB)/include/exo
+	install -m 644 include/exo/*.h guestlib/include/exo/*.h $(DESTDIR)$(INST_INC)/
+	for h in libos/*/*.h; do install -m 644 $$h $(DESTDIR)$(INST_INC)/$$h || exit 1; done
+	{ echo 'prefix=$(PREFIX)'; echo 'libdir=$${prefix}/lib/exo'; echo 'includedir=$${prefix}/include'; \
+	  echo; echo 'Name: exo-guest'; \
+	  echo 'Description: guestlib, libos/vm and libos/gc: a guest image for exo run'; \
+	  echo 'Version: 0'; \
+	  echo 'Cflags: -I$${includedir} -I$${includedir}/exo/libos $(PC_CFLAGS)'; \
+	  echo 'Libs: -L$${libdir} -Wl,-T,guest.ld $(PC_LIBS) $(PC_LINK)'; \
+	} > $(DESTDIR)$(INST_PC)/exo-guest.pc
+	install -m 644 docs/exo.1 $(DESTDIR)$(INST_MAN)/exo.1
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+	rmdir $(addprefix $(DESTDIR),$(INST_DIRS)) 2>/dev/null || true
+
+# make test: install into a temporary DESTDIR and build and run guests,
+# and an exo-cc program, from it alone.
+install-check: $(B)/exo $(SHIM) $(GUEST_LIBS) $(B)/guestlib/idt.ld $(LIBEXO)
+	@MAKE="$(MAKE)" bash tests/install/test_install.sh $(B)
+test: $(if $(CONFIG_PLATFORM_KVM),install-check)
 
 # --- hv/metal: exo's own VMX root, booted from a GRUB ISO ---
 

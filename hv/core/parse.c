@@ -36,6 +36,7 @@ int hv_parse_size(const char *s, uint64_t *bytes, const char **why)
 	case 'k': shift = 10; break;
 	case 'm': shift = 20; break;
 	case 'g': shift = 30; break;
+	case 't': shift = 40; break;
 	}
 	if (shift) {
 		s++;

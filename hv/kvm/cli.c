@@ -28,7 +28,15 @@
  * (characters a name cannot hold made '_', cut to EXO_NAME_MAX), and if
  * another guest has that name, basename-2, basename-3... An explicit name
  * that is not a valid name or that two guests give is a usage error.
- * Every error is one line and HV_STATUS_USAGE.
+ * Every error is one line that names the word at fault and says what
+ * would be right, and HV_STATUS_USAGE.
+ *
+ * Every option that takes a value takes it as the next word or after
+ * '=' (--mem 64M, --mem=64M), as getopt_long does; the hand parser stays
+ * because a guest's ARGS after IMAGE must never be read as exo's.
+ * --help (-h) anywhere among the options sets opts->help and stops.
+ * --trace[=FILE] (trace.c) takes its FILE only after '=' (a bare --trace
+ * is stderr), so that IMAGE is never taken for a FILE.
  *
  * --gdb PORT (or --gdb=PORT) debugs one guest (gdb.c): in the first form
  * before IMAGE, in the second among that guest's options after its
@@ -48,16 +56,62 @@ static uint64_t machine_bytes(void)
 	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
 }
 
+/* What each option's value is, for "missing" errors. */
+static const struct {
+	const char *name, *what;
+} values[] = {
+	{ "--mem", "SIZE, e.g. --mem 64M" },
+	{ "--pool", "SIZE, e.g. --pool 1G" },
+	{ "--ring", "auto, 0 or 3" },
+	{ "--root", "DIR" },
+	{ "--env", "K=V" },
+	{ "--name", "NAME" },
+	{ "--gdb", "PORT, e.g. --gdb 1234" },
+	{ "--timeout", "SECONDS, e.g. --timeout 10" },
+	{ "--cpu-limit", "SECONDS, e.g. --cpu-limit 0.5" },
+	{ "--user", "NAME" },
+};
+
+static int missing(const char *name)
+{
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		if (!strcmp(values[i].name, name))
+			return kvm_fail(HV_STATUS_USAGE, "%s: missing %s", name, values[i].what);
+	return kvm_fail(HV_STATUS_USAGE, "%s: missing its value", name);
+}
+
+/* Whether argv[*i] is option name, as "NAME VALUE" or "NAME=VALUE": 1
+ * with *v its value (NULL: there is none) and *i at the last word it
+ * used; 0 if argv[*i] is another word. */
+static int takes(int argc, char **argv, int *i, const char *name, char **v)
+{
+	char *a = argv[*i];
+	size_t n = strlen(name);
+	if (strncmp(a, name, n) || (a[n] && a[n] != '='))
+		return 0;
+	if (a[n] == '=')
+		*v = a + n + 1;
+	else
+		*v = *i + 1 < argc ? argv[++*i] : NULL;
+	return 1;
+}
+
+static int is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
 static int size_option(const char *name, const char *arg, uint64_t *out)
 {
 	const char *why;
 	if (!arg)
-		return kvm_fail(HV_STATUS_USAGE, "%s: missing SIZE\n" KVM_USAGE, name);
+		return missing(name);
 	if (hv_parse_size(arg, out, &why) < 0)
 		return kvm_fail(HV_STATUS_USAGE, "%s %s: %s", name, arg, why);
 	if (*out > machine_bytes())
-		return kvm_fail(HV_STATUS_USAGE, "%s %s: larger than this machine's memory (%llu MiB)",
-				name, arg, (unsigned long long)(machine_bytes() >> 20));
+		return kvm_fail(HV_STATUS_USAGE, "%s %s: too large: this machine has %llu MiB "
+				"of memory", name, arg,
+				(unsigned long long)(machine_bytes() >> 20));
 	return 0;
 }
 
@@ -69,7 +123,7 @@ static int seconds_option(const char *name, const char *arg, uint64_t *ns)
 	uint64_t sec = 0, frac = 0, scale = 1000000000u;
 	const char *c = arg;
 	if (!arg)
-		return kvm_fail(HV_STATUS_USAGE, "%s: missing SECONDS\n" KVM_USAGE, name);
+		return missing(name);
 	for (; *c >= '0' && *c <= '9'; c++)
 		if ((sec = sec * 10 + (uint64_t)(*c - '0')) > 1000000000u)
 			sec = 1000000001u; /* too many: said below */
@@ -93,17 +147,13 @@ static int seconds_option(const char *name, const char *arg, uint64_t *ns)
 
 /* --gdb PORT or --gdb=PORT at argv[*i]: 1 (*i moved past PORT), 0 if it
  * is another option, or -status. PORT: decimal, 1 to 65535. */
-static int gdb_option(char **argv, int *i, unsigned *port)
+static int gdb_option(int argc, char **argv, int *i, unsigned *port)
 {
-	const char *a = argv[*i], *v;
-	if (!strcmp(a, "--gdb"))
-		v = argv[*i + 1];
-	else if (!strncmp(a, "--gdb=", 6))
-		v = a + 6;
-	else
+	char *v;
+	if (!takes(argc, argv, i, "--gdb", &v))
 		return 0;
 	if (!v)
-		return -kvm_fail(HV_STATUS_USAGE, "--gdb: missing PORT\n" KVM_USAGE);
+		return -missing("--gdb");
 	unsigned long n = 0;
 	const char *c = v;
 	for (; *c >= '0' && *c <= '9' && n <= 65535; c++)
@@ -112,8 +162,6 @@ static int gdb_option(char **argv, int *i, unsigned *port)
 		return -kvm_fail(HV_STATUS_USAGE, "--gdb %s: PORT must be a TCP port number, "
 				 "1 to 65535", v);
 	*port = (unsigned)n;
-	if (v == argv[*i + 1])
-		(*i)++;
 	return 1;
 }
 
@@ -122,7 +170,7 @@ static int gdb_option(char **argv, int *i, unsigned *port)
 static int env_option(struct kvm_guest_opts *g, char *kv, int replace)
 {
 	if (!kv)
-		return kvm_fail(HV_STATUS_USAGE, "--env: missing K=V\n" KVM_USAGE);
+		return missing("--env");
 	if (kv[0] == '=' || !strchr(kv, '='))
 		return kvm_fail(HV_STATUS_USAGE, "--env %s: must be NAME=VALUE", kv);
 	size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
@@ -139,29 +187,28 @@ static int env_option(struct kvm_guest_opts *g, char *kv, int replace)
 
 /* One of the options a guest takes (its default or its own) at argv[*i]:
  * 1 if it was one (*i moved past its argument), 0 if not, or -status. */
-static int guest_option(char **argv, int *i, struct kvm_guest_opts *g, int own)
+static int guest_option(int argc, char **argv, int *i, struct kvm_guest_opts *g, int own)
 {
-	const char *a = argv[*i], *v = argv[*i + 1];
+	char *v;
 	int rc;
-	if (!strcmp(a, "--mem")) {
-		if ((rc = size_option(a, v, &g->mem_bytes)))
+	if (takes(argc, argv, i, "--mem", &v)) {
+		if ((rc = size_option("--mem", v, &g->mem_bytes)))
 			return -rc;
-	} else if (!strcmp(a, "--ring")) {
+	} else if (takes(argc, argv, i, "--ring", &v)) {
 		if (!v)
-			return -kvm_fail(HV_STATUS_USAGE, "--ring: missing auto, 0 or 3\n" KVM_USAGE);
+			return -missing("--ring");
 		if (hv_parse_ring(v, &g->ring) < 0)
 			return -kvm_fail(HV_STATUS_USAGE, "--ring %s: must be auto, 0 or 3", v);
-	} else if (!strcmp(a, "--root")) {
-		if (!v)
-			return -kvm_fail(HV_STATUS_USAGE, "--root: missing DIR\n" KVM_USAGE);
+	} else if (takes(argc, argv, i, "--root", &v)) {
+		if (!v || !*v)
+			return -missing("--root");
 		g->root = v;
-	} else if (!strcmp(a, "--env")) {
-		if ((rc = env_option(g, argv[*i + 1], own)))
+	} else if (takes(argc, argv, i, "--env", &v)) {
+		if ((rc = env_option(g, v, own)))
 			return -rc;
 	} else {
 		return 0;
 	}
-	(*i)++;
 	return 1;
 }
 
@@ -233,6 +280,19 @@ static int name_guests(struct kvm_options *o)
 	return 0;
 }
 
+/* An option of the whole run (its word, with or without "=VALUE"). */
+static int run_option(const char *a)
+{
+	static const char *const run[] = { "--pool", "--stats", "--timeout", "--cpu-limit",
+					    "--user", "--trace" };
+	for (size_t i = 0; i < sizeof run / sizeof run[0]; i++) {
+		size_t n = strlen(run[i]);
+		if (!strncmp(a, run[i], n) && (!a[n] || a[n] == '='))
+			return 1;
+	}
+	return 0;
+}
+
 /* The --guest form from argv[i], which is "--guest": each guest's options
  * over the defaults d, its IMAGE and its ARGS. */
 static int parse_guests(int argc, char **argv, int i, const struct kvm_guest_opts *d,
@@ -248,39 +308,41 @@ static int parse_guests(int argc, char **argv, int i, const struct kvm_guest_opt
 		struct kvm_guest_opts *g = &o->guest[o->nguests++];
 		*g = *d;
 		for (i++; i < argc && argv[i][0] == '-'; i++) {
-			const char *a = argv[i];
+			char *a = argv[i], *v;
 			if (!strcmp(a, "--guest"))
 				break;
 			if (!strcmp(a, "--")) {
 				i++;
 				break;
 			}
-			if (!strcmp(a, "--name")) {
-				if (!argv[i + 1])
-					return kvm_fail(HV_STATUS_USAGE, "--name: missing NAME\n"
-							KVM_USAGE);
-				g->name_given = argv[++i];
-			} else if ((rc = gdb_option(argv, &i, &g->gdb_port)) != 0) {
+			if (is_help(a)) {
+				o->help = 1;
+				return 0;
+			}
+			if (takes(argc, argv, &i, "--name", &v)) {
+				if (!v)
+					return missing("--name");
+				g->name_given = v;
+			} else if ((rc = gdb_option(argc, argv, &i, &g->gdb_port)) != 0) {
 				if (rc < 0)
 					return -rc;
 				for (int n = 0; n < o->nguests - 1; n++)
 					if (o->guest[n].gdb_port == g->gdb_port)
 						return kvm_fail(HV_STATUS_USAGE, "--gdb %u: two guests "
 								"cannot share a PORT", g->gdb_port);
-			} else if ((rc = guest_option(argv, &i, g, 1)) < 0) {
+			} else if ((rc = guest_option(argc, argv, &i, g, 1)) < 0) {
 				return -rc;
-			} else if (rc == 0 && (!strcmp(a, "--pool") || !strcmp(a, "--stats") ||
-					       !strcmp(a, "--timeout") || !strcmp(a, "--user") ||
-					       !strcmp(a, "--cpu-limit"))) {
+			} else if (rc == 0 && run_option(a)) {
 				return kvm_fail(HV_STATUS_USAGE, "%s is for the whole run: put it "
 						"before the first --guest", a);
 			} else if (rc == 0) {
-				return kvm_fail(HV_STATUS_USAGE, "unknown guest option %s\n" KVM_USAGE,
-						a);
+				return kvm_fail(HV_STATUS_USAGE, "%s: unknown guest option (exo run "
+						"--help lists them)", a);
 			}
 		}
 		if (i >= argc || !strcmp(argv[i], "--guest"))
-			return kvm_fail(HV_STATUS_USAGE, "--guest: missing IMAGE\n" KVM_USAGE);
+			return kvm_fail(HV_STATUS_USAGE, "--guest: missing IMAGE (each --guest is "
+					"followed by its options, then its IMAGE)");
 		g->image = argv[i];
 		g->argv = argv + i;
 		for (g->argc = 1; i + g->argc < argc && strcmp(argv[i + g->argc], "--guest"); )
@@ -292,7 +354,8 @@ static int parse_guests(int argc, char **argv, int i, const struct kvm_guest_opt
 
 int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 {
-	int i, rc, pool_given = 0;
+	int i, rc;
+	const char *pool_given = NULL;
 	struct kvm_guest_opts d = {
 		.mem_bytes = (uint64_t)CONFIG_GUEST_MEM_DEFAULT_MIB << 20,
 		.ring = EXO_RING_AUTO,
@@ -302,54 +365,66 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 	o->stats = o->several = o->nguests = 0;
 	o->timeout_ns = o->cpu_limit_ns = 0;
 	o->timeout_text = o->cpu_limit_text = NULL;
-	o->user = NULL;
+	o->user = o->trace = NULL;
+	o->help = o->tracing = 0;
 	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
+		char *a = argv[i], *v;
 		if (!strcmp(a, "--guest"))
 			break;
-		if (!strcmp(a, "--pool")) {
-			if ((rc = size_option(a, argv[i + 1], &o->pool_bytes)))
+		if (is_help(a)) {
+			o->help = 1;
+			return 0;
+		}
+		if (takes(argc, argv, &i, "--pool", &v)) {
+			if ((rc = size_option("--pool", v, &o->pool_bytes)))
 				return rc;
-			pool_given = 1;
-			i++;
+			pool_given = v;
 		} else if (!strcmp(a, "--stats")) {
 			o->stats = 1;
-		} else if (!strcmp(a, "--timeout")) {
-			if ((rc = seconds_option(a, argv[i + 1], &o->timeout_ns)))
+		} else if (!strcmp(a, "--trace") || !strncmp(a, "--trace=", 8)) {
+			o->tracing = 1;
+			o->trace = a[7] ? a + 8 : NULL;
+			if (o->trace && !*o->trace)
+				return kvm_fail(HV_STATUS_USAGE, "--trace=: missing FILE (--trace "
+						"alone traces to stderr)");
+		} else if (takes(argc, argv, &i, "--timeout", &v)) {
+			if ((rc = seconds_option("--timeout", v, &o->timeout_ns)))
 				return rc;
-			o->timeout_text = argv[++i];
-		} else if (!strcmp(a, "--cpu-limit")) {
-			if ((rc = seconds_option(a, argv[i + 1], &o->cpu_limit_ns)))
+			o->timeout_text = v;
+		} else if (takes(argc, argv, &i, "--cpu-limit", &v)) {
+			if ((rc = seconds_option("--cpu-limit", v, &o->cpu_limit_ns)))
 				return rc;
-			o->cpu_limit_text = argv[++i];
-		} else if (!strcmp(a, "--user")) {
-			if (!argv[i + 1] || !*argv[i + 1])
-				return kvm_fail(HV_STATUS_USAGE, "--user: missing NAME\n" KVM_USAGE);
-			o->user = argv[++i];
+			o->cpu_limit_text = v;
+		} else if (takes(argc, argv, &i, "--user", &v)) {
+			if (!v || !*v)
+				return missing("--user");
+			o->user = v;
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
-		} else if ((rc = gdb_option(argv, &i, &d.gdb_port)) != 0) {
+		} else if ((rc = gdb_option(argc, argv, &i, &d.gdb_port)) != 0) {
 			if (rc < 0)
 				return -rc;
-		} else if ((rc = guest_option(argv, &i, &d, 0)) < 0) {
+		} else if ((rc = guest_option(argc, argv, &i, &d, 0)) < 0) {
 			return -rc;
-		} else if (rc == 0 && !strcmp(a, "--name")) {
+		} else if (rc == 0 && (!strcmp(a, "--name") || !strncmp(a, "--name=", 7))) {
 			return kvm_fail(HV_STATUS_USAGE, "--name names one guest: put it after "
-					"--guest\n" KVM_USAGE);
+					"--guest");
 		} else if (rc == 0) {
-			return kvm_fail(HV_STATUS_USAGE, "unknown option %s\n" KVM_USAGE, a);
+			return kvm_fail(HV_STATUS_USAGE, "%s: unknown option (exo run --help lists "
+					"them)", a);
 		}
 	}
 	if (i < argc && !strcmp(argv[i], "--guest") && (i == 0 || strcmp(argv[i - 1], "--"))) {
 		if (d.gdb_port)
 			return kvm_fail(HV_STATUS_USAGE, "--gdb %u debugs one guest: put it after "
 					"that guest's --guest", d.gdb_port);
-		if ((rc = parse_guests(argc, argv, i, &d, o)))
+		if ((rc = parse_guests(argc, argv, i, &d, o)) || o->help)
 			return rc;
 	} else {
 		if (i >= argc)
-			return kvm_fail(HV_STATUS_USAGE, "missing IMAGE\n" KVM_USAGE);
+			return kvm_fail(HV_STATUS_USAGE, "missing IMAGE: what to run (exo run "
+					"[OPTIONS] IMAGE [ARGS...])");
 		/* One guest: everything after IMAGE is its own. */
 		o->nguests = 1;
 		o->guest[0] = d;
@@ -373,10 +448,12 @@ int kvm_parse_run(int argc, char **argv, struct kvm_options *o)
 	for (int n = 0; n < o->nguests; n++) {
 		const struct kvm_guest_opts *g = &o->guest[n];
 		if (g->mem_bytes > o->pool_bytes)
-			return kvm_fail(HV_STATUS_USAGE, "%s%s%s--mem (%llu KiB) is larger than "
-					"--pool (%llu KiB)", o->several ? "guest " : "",
-					o->several ? g->name : "", o->several ? ": " : "",
-					(unsigned long long)(g->mem_bytes >> 10),
+			return kvm_fail(HV_STATUS_USAGE, "%s%s%s--mem (%llu KiB) is too large: more "
+					"than --pool %s (%llu KiB): raise --pool, or leave it out "
+					"(it defaults to the sum of the guests' --mem)",
+					o->several ? "guest " : "", o->several ? g->name : "",
+					o->several ? ": " : "", (unsigned long long)(g->mem_bytes >> 10),
+					pool_given ? pool_given : "(default)",
 					(unsigned long long)(o->pool_bytes >> 10));
 	}
 	return 0;

@@ -100,9 +100,11 @@ int kvm_gdb_attach(struct kvm_guest *k, unsigned port)
 	int c;
 	do
 		c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-	while (c < 0 && (errno == EINTR || errno == ECONNABORTED));
+	while (c < 0 && ((errno == EINTR && !kvm_signals_caught()) || errno == ECONNABORTED));
 	int err = errno;
 	close(ls);
+	if (c < 0 && kvm_signals_caught())
+		return 128 + kvm_signals_caught(); /* main says so (signals.c) */
 	if (c < 0)
 		return kvm_fail(HV_STATUS_HOST, "--gdb %u: accept: %s", port, strerror(err));
 	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

@@ -42,10 +42,12 @@ static int build_env(const struct kvm_guest_opts *o, char **env)
 	return n;
 }
 
-/* posix-shim's image: beside exo in the build tree (build/exo and
- * build/posix-shim/shim), or where EXO_SHIM says. */
+/* posix-shim's image: where EXO_SHIM says, else beside exo as the build
+ * tree has it (build/exo, build/posix-shim/shim), else where `make
+ * install` puts it (PREFIX/bin/exo, PREFIX/lib/exo/posix-shim/shim). */
 static int shim_path(char *path, size_t size)
 {
+	static const char *const beside[] = { "/posix-shim/shim", "/../lib/exo/posix-shim/shim" };
 	const char *env = getenv("EXO_SHIM");
 	if (env && *env) /* too long: not found, never a truncated path */
 		return (size_t)snprintf(path, size, "%s", env) < size ? 0 : -1;
@@ -54,11 +56,17 @@ static int shim_path(char *path, size_t size)
 		return -1;
 	path[n] = '\0';
 	char *slash = strrchr(path, '/');
-	if (!slash || (size_t)(slash - path) + sizeof "/posix-shim/shim" > size)
+	if (!slash)
 		return -1;
-	/* NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.strcpy): fits, checked above */
-	strcpy(slash, "/posix-shim/shim");
-	return 0;
+	size_t dir = (size_t)(slash - path);
+	for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+		if (dir + strlen(beside[i]) + 1 > size)
+			return -1;
+		memcpy(path + dir, beside[i], strlen(beside[i]) + 1);
+		if (i + 1 == sizeof beside / sizeof beside[0] || access(path, F_OK) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* Waits on it are timed by CLOCK_MONOTONIC, the deadlines' clock. */

@@ -96,6 +96,9 @@ struct kvm_options {
 	uint64_t timeout_ns, cpu_limit_ns;     /* --timeout, --cpu-limit; 0: none */
 	const char *timeout_text, *cpu_limit_text;
 	const char *user;       /* --user: run guests as this user (sandbox.c) */
+	int help;               /* --help or -h: print the usage, run nothing */
+	int tracing;            /* --trace[=FILE] (trace.c) */
+	const char *trace;      /* its FILE; NULL: stderr */
 	int nguests;
 	struct kvm_guest_opts guest[EXO_GUESTS_MAX - 1];
 };
@@ -155,6 +158,9 @@ struct kvm_guest {
 	uint64_t t0, t_first;     /* --stats: exo's start, the first instruction */
 	int status;               /* hv_end_status once it ended */
 	struct kvm_gdb *gdb;      /* gdb.c: attached gdb, its thread only; NULL: none */
+	/* --trace (trace.c): on; a blocked call's text until it wakes */
+	int trace;
+	char trace_what[384];
 	int in_table;             /* in hv/core's guest table (guest.c) */
 	/* Until it boots (guest.c): its image, or posix-shim's and the
 	 * program it loads, and what it starts with. */
@@ -166,16 +172,36 @@ struct kvm_guest {
 	struct hv_guest g;
 };
 
-/* The command line, as usage messages and --help print it. */
-#define KVM_USAGE "usage: exo run [--mem SIZE] [--pool SIZE] [--ring auto|0|3] [--stats] " \
-	"[--timeout SECONDS] [--cpu-limit SECONDS] [--user NAME] [--root DIR] [--env K=V]... " \
-	"[--gdb PORT] IMAGE [ARGS...]\n" \
-	"       exo run [--pool SIZE] [--stats] [--timeout SECONDS] [--cpu-limit SECONDS] " \
-	"[--user NAME] " \
-	"[GUEST OPTIONS] --guest [--name NAME] " \
-	"[GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...\n" \
-	"       (GUEST OPTIONS: --mem SIZE, --ring auto|0|3, --root DIR, --env K=V; " \
-	"after --guest also --name NAME, --gdb PORT)"
+/* The command line, as `exo --help` and `exo run --help` print it. */
+#define KVM_VERSION "0.1.0"
+#define KVM_USAGE \
+	"usage: exo run [OPTIONS] IMAGE [ARGS...]\n" \
+	"       exo run [OPTIONS] --guest [GUEST OPTIONS] IMAGE [ARGS...] [--guest ...]...\n" \
+	"       exo help | exo --help | exo version | exo --version\n" \
+	"\n" \
+	"Runs IMAGE (a guestlib image, or a static x86-64 program under posix-shim)\n" \
+	"in a KVM guest of its own; ARGS after IMAGE are the guest's, never exo's.\n" \
+	"Every option that takes a value takes it as --opt VALUE or --opt=VALUE.\n" \
+	"\n" \
+	"OPTIONS (the whole run):\n" \
+	"  --pool SIZE          the frame pool all guests share (default: the larger of\n" \
+	"                       256M and the sum of the guests' --mem)\n" \
+	"  --stats              on exit, print each guest's exits, hypercalls and times\n" \
+	"  --trace[=FILE]       one line per exit or hypercall, to FILE (default stderr)\n" \
+	"  --timeout SECONDS    wall-clock limit for the run (status 142)\n" \
+	"  --cpu-limit SECONDS  CPU time each guest may use (status 152)\n" \
+	"  --user NAME          run the guests as this user\n" \
+	"  -h, --help           print this and exit\n" \
+	"GUEST OPTIONS (defaults for every guest before the first --guest):\n" \
+	"  --mem SIZE           the most memory the guest may own (default 64M)\n" \
+	"  --ring auto|0|3      where its library OS runs application code\n" \
+	"  --root DIR           a program's / (default .)\n" \
+	"  --env K=V            add K=V to a program's environment (repeatable)\n" \
+	"  --gdb PORT           wait for gdb on 127.0.0.1:PORT (after --guest: that guest)\n" \
+	"  --name NAME          after --guest: the guest's name\n" \
+	"SIZE: bytes with K, M, G or T (powers of 1024), e.g. 64M; SECONDS: e.g. 10 or 0.5.\n" \
+	"SIGINT, SIGTERM and SIGHUP stop every guest; exo then exits 128 + the signal.\n" \
+	"Exit statuses and more: README.md, docs/debugging.md."
 
 /* cli.c: parse `exo run ...` into opts; returns 0 or an exit status after
  * a one-line message. */
@@ -276,6 +302,27 @@ int kvm_limits_check(struct kvm_guest *k);
 uint64_t kvm_limits_wall_end(const struct kvm_guest *k);
 void kvm_limits_end(struct kvm_guest *k);
 void kvm_limits_stop(struct kvm_guest *k);
+
+/* signals.c: SIGINT, SIGTERM and SIGHUP stop every guest. start: after
+ * parsing, before any thread or guest is made (0 or an exit status);
+ * guests: the guests to stop, once made; caught: the signal that came (0:
+ * none); report: after every guest ended, the one line, returning 128 +
+ * the signal; end: the waiting thread gone (before k is freed). */
+int kvm_signals_start(void);
+void kvm_signals_guests(struct kvm_guest *k, int n);
+int kvm_signals_caught(void);
+int kvm_signals_report(const struct kvm_guest *k, int n);
+void kvm_signals_end(void);
+
+/* trace.c: --trace[=FILE]. open: before the sandbox (NULL: stderr), 0 or
+ * an exit status; exit: hv_exit with its line (run.c calls it instead
+ * when k->trace); wake: a blocked call's line once it returns rax;
+ * interrupted: a KVM_RUN cut short. */
+int kvm_trace_open(const char *path);
+void kvm_trace_close(void);
+enum hv_next kvm_trace_exit(struct kvm_guest *k, const struct hv_exit *e, uint64_t *rax);
+void kvm_trace_wake(struct kvm_guest *k, uint64_t rax);
+void kvm_trace_interrupted(struct kvm_guest *k);
 
 /* stats.c: --stats for a guest that ended. */
 void kvm_print_stats(const struct kvm_guest *k, uint64_t t_end);

@@ -13,7 +13,9 @@
  * a limit ends as if killed by the signal a shell's limits would send
  * (SIGALRM for wall time, SIGXCPU for CPU time): its status is 128 + that
  * signal, and hv prints one line saying which limit ended it. gdb's kill
- * (gdb.c) ends a guest the same way, with SIGKILL: status 137.
+ * (gdb.c) ends a guest the same way, with SIGKILL: status 137, and so do
+ * SIGINT, SIGTERM and SIGHUP sent to exo (signals.c), whose one line main
+ * prints for all guests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +57,8 @@ int kvm_limits_check(struct kvm_guest *k)
 	if (!k->limit && k->opts->cpu_limit_ns &&
 	    kvm_thread_cpu_ns() - k->cpu_start_ns >= k->opts->cpu_limit_ns)
 		k->limit = SIGXCPU;
+	if (!k->limit)
+		k->limit = kvm_signals_caught(); /* SIGINT, SIGTERM, SIGHUP (signals.c) */
 	return k->limit;
 }
 
@@ -74,6 +78,8 @@ void kvm_limits_end(struct kvm_guest *k)
 	g->exit_signal = (uint32_t)k->limit;
 	g->blocked = 0;
 	hv_plat_unlock(&k->pool->core);
+	if (k->limit == SIGINT || k->limit == SIGTERM || k->limit == SIGHUP)
+		return; /* main says it once for every guest (kvm_signals_report) */
 	if (k->limit == SIGKILL)
 		hv_report(g, "guest ended: killed from gdb");
 	else if (k->limit == SIGALRM)

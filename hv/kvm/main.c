@@ -9,6 +9,12 @@
  * status: the status of the first guest on the command line whose status
  * is not 0, or 0. Then hv/core checks that the pool is clean again; if it
  * is not, that is a bug in hv and exo says so and exits HV_STATUS_HOST.
+ * SIGINT, SIGTERM or SIGHUP stops every guest (signals.c): one line, and
+ * the status is 128 + the signal.
+ *
+ *   exo run ...                      run guests (cli.c)
+ *   exo help, exo -h, exo --help     the usage, on stdout, status 0
+ *   exo version, exo --version       "exo VERSION (ABI N)", status 0
  */
 #include <signal.h>
 #include <stdio.h>
@@ -83,13 +89,19 @@ static int run(int argc, char **argv)
 	struct kvm_pool pool = { .memfd = -1 };
 	struct kvm_sandbox sb = { 0 };
 	struct kvm_guest *k = NULL;
-	int rc, n = 0, created = 0;
+	int rc, n = 0, created = 0, reported = 0;
 
 	if (!o)
 		return kvm_fail(HV_STATUS_HOST, "out of memory");
 	if ((rc = kvm_parse_run(argc, argv, o)))
 		goto out;
+	if (o->help) {
+		puts(KVM_USAGE);
+		goto out;
+	}
 	kvm_out_init(o->nguests > 1);
+	if ((rc = kvm_signals_start()))
+		goto out;
 	if (o->user && (rc = kvm_sandbox_user(&sb, o->user)))
 		goto out;
 	if (o->nguests > 1 && (rc = raise_fd_limit(o->nguests)))
@@ -99,8 +111,10 @@ static int run(int argc, char **argv)
 		rc = kvm_fail(HV_STATUS_HOST, "out of memory for %d guests", o->nguests);
 		goto out;
 	}
-	for (n = 0; n < o->nguests; n++)
+	for (n = 0; n < o->nguests; n++) {
 		kvm_guest_init(&k[n], &o->guest[n], o->stats, t0);
+		k[n].trace = o->tracing;
+	}
 	/* Every image read and checked before anything is made. */
 	for (int i = 0; i < n; i++)
 		if ((rc = kvm_guest_read(&k[i])))
@@ -123,16 +137,30 @@ static int run(int argc, char **argv)
 				goto out;
 			sb.gdb = 1;
 		}
+	/* --trace=FILE: opened here, written after the sandbox (write is
+	 * allowed on any descriptor). */
+	if (o->tracing && (rc = kvm_trace_open(o->trace)))
+		goto out;
+	kvm_signals_guests(k, n);
+	if (kvm_signals_caught()) /* before any guest ran */
+		goto out;
 	/* Everything is made: from here exo needs only what its run loop and
 	 * forwarding use (sandbox.c). */
 	if ((rc = kvm_sandbox_arm(&sb)) || (rc = run_all(k, n)))
 		goto out;
 	for (int i = 0; i < n && !rc; i++)
 		rc = k[i].status;
+	kvm_signals_end();
+	if (kvm_signals_caught())
+		rc = reported = kvm_signals_report(k, n);
 	const char *bug = hv_pool_check(&pool.core);
 	if (bug)
 		rc = kvm_fail(HV_STATUS_HOST, "internal error in hv: %s", bug);
 out:
+	kvm_signals_end(); /* nothing if it was already */
+	if (kvm_signals_caught() && !reported && (!rc || rc == 128 + kvm_signals_caught()))
+		rc = kvm_signals_report(NULL, 0); /* before any guest ran */
+	kvm_trace_close();
 	for (int i = 0; i < created; i++)
 		kvm_guest_leave(&k[i]); /* nothing if its thread did already */
 	for (int i = 0; i < n; i++) {
@@ -153,12 +181,22 @@ int main(int argc, char **argv)
 	 * program's umask). */
 	signal(SIGPIPE, SIG_IGN);
 	umask(0);
-	if (argc >= 2 && !strcmp(argv[1], "run"))
+	const char *cmd = argc >= 2 ? argv[1] : NULL;
+	if (cmd && !strcmp(cmd, "run"))
 		return run(argc - 2, argv + 2);
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
+	if (cmd && (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))) {
 		puts(KVM_USAGE);
 		return 0;
 	}
-	return kvm_fail(HV_STATUS_USAGE, "%s\n" KVM_USAGE,
-			argc < 2 ? "missing command" : "unknown command");
+	if (cmd && (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))) {
+		printf("exo %s (ABI %u)\n", KVM_VERSION, EXO_ABI_VERSION);
+		return 0;
+	}
+	if (!cmd)
+		return kvm_fail(HV_STATUS_USAGE, "missing command: exo run IMAGE runs a guest "
+				"(exo help)");
+	if (cmd[0] == '-')
+		return kvm_fail(HV_STATUS_USAGE, "%s: unknown option (exo --help lists them; "
+				"exo run --help, run's)", cmd);
+	return kvm_fail(HV_STATUS_USAGE, "%s: unknown command (exo help)", cmd);
 }

@@ -144,6 +144,10 @@ static uint64_t wait_for_wake(struct kvm_guest *k)
 			k->limit = SIGALRM;
 			break;
 		}
+		if (!g->alloc_waiting && kvm_signals_caught()) { /* SIGINT... (signals.c) */
+			k->limit = kvm_signals_caught();
+			break;
+		}
 		if (d && now >= d) {
 			atomic_store(&k->deadline_ns, 0); /* stable: the lock is held */
 			pthread_mutex_unlock(&p->lock);
@@ -287,6 +291,8 @@ static void run_loop(struct kvm_guest *k)
 			int err = errno;
 			if (err == EINTR || err == EAGAIN) {
 				interrupted(k);
+				if (__builtin_expect(k->trace, 0))
+					kvm_trace_interrupted(k);
 				if (k->limit)
 					return; /* --timeout or --cpu-limit */
 				continue;
@@ -297,12 +303,19 @@ static void run_loop(struct kvm_guest *k)
 				return; /* killed from gdb */
 			continue;
 		}
-		switch (hv_exit(g, &e, &rax)) {
+		/* --trace: the one branch it costs when off */
+		enum hv_next next = __builtin_expect(k->trace, 0) ? kvm_trace_exit(k, &e, &rax)
+								  : hv_exit(g, &e, &rax);
+		switch (next) {
 		case HV_NEXT_ENDED:
 			return;
 		case HV_NEXT_BLOCKED:
 			rax = wait_for_wake(k);
-			if (k->limit || kvm_limits_check(k))
+			if (!k->limit)
+				kvm_limits_check(k);
+			if (k->trace)
+				kvm_trace_wake(k, rax);
+			if (k->limit)
 				return;
 			break;
 		case HV_NEXT_YIELD:
@@ -380,7 +393,10 @@ void *kvm_run_guest(void *arg)
 		if (!k->limit)
 			run_loop(k);
 	}
+	/* Under the pool lock: signals.c kicks only a thread still running. */
+	hv_plat_lock(&k->pool->core);
 	atomic_store(&k->running, 0);
+	hv_plat_unlock(&k->pool->core);
 	delete_timer(k);
 	kvm_slice_stop(k);
 	kvm_limits_stop(k);

@@ -65,9 +65,9 @@ struct allowed {
 static const struct allowed allowed[] = {
 	/* the run loop, its kicks and timers */
 	{ SYS_rt_sigprocmask,   "pthread_sigmask around KVM_RUN; glibc's thread start" },
-	{ SYS_rt_sigtimedwait,  "run.c takes a pending kick off with sigtimedwait" },
-	{ SYS_rt_sigreturn,     "return from the kick handler (run.c) if one ever runs" },
-	{ SYS_tgkill,           "pthread_kill: plat.c kicks a vCPU thread" },
+	{ SYS_rt_sigtimedwait,  "run.c takes a pending kick off; signals.c waits for SIGINT..." },
+	{ SYS_rt_sigreturn,     "return from the kick handler (run.c), signals.c's stop handler" },
+	{ SYS_tgkill,           "pthread_kill: plat.c kicks a vCPU thread; signals.c stops one" },
 	{ SYS_gettid,           "run.c, slice.c: the timers' SIGEV_THREAD_ID target" },
 	{ SYS_timer_create,     "run.c's deadline timer, slice.c's CPU-time slice" },
 	{ SYS_timer_settime,    "plat.c, slice.c arm those timers" },
@@ -84,11 +84,11 @@ static const struct allowed allowed[] = {
 	/* threads */
 	{ SYS_set_robust_list,  "glibc's thread start" },
 	{ SYS_rseq,             "glibc's thread start" },
-	{ SYS_exit,             "a vCPU thread ends" },
+	{ SYS_exit,             "a vCPU thread ends; signals.c's thread ends" },
 	{ SYS_exit_group,       "exo ends" },
 	/* forwarded calls (forward.c, files.c, paths.c) and the console */
 	{ SYS_read,             "forwarded read" },
-	{ SYS_write,            "forwarded write; console.c; report.c" },
+	{ SYS_write,            "forwarded write; console.c; report.c; trace.c's --trace=FILE" },
 	{ SYS_writev,           "glibc's fatal messages (malloc's checks) before abort" },
 	{ SYS_pread64,          "forwarded pread64" },
 	{ SYS_pwrite64,         "forwarded pwrite64" },

@@ -9,7 +9,7 @@
  * words after "run"). Each word also goes to hv_parse_size and
  * hv_parse_ring on its own. What must hold: kvm_parse_run returns 0 or
  * HV_STATUS_USAGE (its one-line message goes to stderr: run with
- * -close_fd_mask=3); on 0, one to EXO_GUESTS_MAX - 1 guests, each with an
+ * -close_fd_mask=3); on 0, --help, or one to EXO_GUESTS_MAX - 1 guests, each with an
  * IMAGE that is one of the arguments and is its argv[0], its argv inside
  * the argument vector, a --mem that is a positive multiple of the page
  * size no larger than the pool, a valid name (1..EXO_NAME_MAX printable
@@ -62,6 +62,8 @@ static void check_words(char **argv, int argc)
 
 static void check_options(const struct kvm_options *o, char **argv, int argc)
 {
+	if (o->help)
+		return; /* --help or -h: the usage is printed, nothing runs */
 	if (o->nguests < 1 || o->nguests > (int)EXO_GUESTS_MAX - 1)
 		fail("accepted with no guests or too many", NULL);
 	for (int n = 0; n < o->nguests; n++) {

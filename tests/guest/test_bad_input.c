@@ -231,6 +231,8 @@ static void usage(const char *needle, ...)
 	run_argv(argv, &r);
 	cr_assert_eq(r.status, 125, "status %d, stderr: %s", r.status, r.err);
 	cr_assert(strncmp(r.err, "exo: ", 5) == 0 && strstr(r.err, needle), "stderr: %s", r.err);
+	cr_assert(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s", r.err);
+	cr_assert_str_empty(r.out);
 }
 
 Test(usage, malformed_sizes_are_refused)
@@ -244,24 +246,73 @@ Test(usage, malformed_sizes_are_refused)
 
 Test(usage, sizes_larger_than_the_machine_are_refused)
 {
-	usage("larger than this machine's memory", "run", "--pool", "100000G", IMAGES "forged", NULL);
-	usage("larger than this machine's memory", "run", "--mem", "100000G", IMAGES "forged", NULL);
+	usage("--pool 100000G: too large: this machine has ", "run", "--pool", "100000G",
+	      IMAGES "forged", NULL);
+	usage("--mem 100000G: too large: this machine has ", "run", "--mem", "100000G",
+	      IMAGES "forged", NULL);
+	usage("--mem 1024T: too large: this machine has ", "run", "--mem=1024T", IMAGES "forged",
+	      NULL);
 }
 
 Test(usage, mem_larger_than_pool_is_refused)
 {
-	usage("--mem (8192 KiB) is larger than --pool (4096 KiB)", "run", "--mem", "8M", "--pool",
-	      "4M", IMAGES "forged", NULL);
+	usage("--mem (8192 KiB) is too large: more than --pool 4M (4096 KiB): raise --pool", "run",
+	      "--mem", "8M", "--pool", "4M", IMAGES "forged", NULL);
 }
 
 Test(usage, missing_image_unknown_option_and_command)
 {
 	usage("missing IMAGE", "run", NULL);
-	usage("unknown option --frob", "run", "--frob", IMAGES "forged", NULL);
-	usage("unknown command", "launch", NULL);
+	usage("exo: --frob: unknown option (exo run --help lists them)", "run", "--frob",
+	      IMAGES "forged", NULL);
+	usage("exo: launch: unknown command (exo help)", "launch", NULL);
+	usage("exo: --frobnicate: unknown option (exo --help", "--frobnicate", NULL);
+	usage("--mem: missing SIZE, e.g. --mem 64M", "run", "--mem", NULL);
 	usage("--ring 5: must be auto, 0 or 3", "run", "--ring", "5", IMAGES "forged", NULL);
 	usage("--ring: missing auto, 0 or 3", "run", "--ring", NULL);
 	usage("missing command", NULL);
+}
+
+/* -h, --help, help and run --help: the usage on stdout, status 0; the
+ * version likewise, one line. */
+Test(usage, help_and_version_go_to_stdout_with_status_0)
+{
+	static const char *const helps[][4] = { { "-h" }, { "--help" }, { "help" },
+						{ "run", "--help" }, { "run", "-h" },
+						{ "run", "--mem", "1M", "--help" } };
+	for (unsigned i = 0; i < sizeof helps / sizeof helps[0]; i++) {
+		char *argv[6] = { EXO };
+		for (int j = 0; j < 4 && helps[i][j]; j++)
+			argv[j + 1] = (char *)helps[i][j];
+		struct exo_result r;
+		run_argv(argv, &r);
+		cr_assert_eq(r.status, 0, "%s: status %d", helps[i][0], r.status);
+		cr_assert(!strncmp(r.out, "usage: exo run ", 15), "%s: %s", helps[i][0], r.out);
+		cr_assert(strstr(r.out, "--trace[=FILE]") && strstr(r.out, "--opt=VALUE"), "%s", r.out);
+		cr_assert_str_empty(r.err);
+	}
+	static const char *const versions[] = { "--version", "version" };
+	for (unsigned i = 0; i < 2; i++) {
+		char *argv[] = { EXO, (char *)versions[i], NULL };
+		struct exo_result r;
+		run_argv(argv, &r);
+		cr_assert_eq(r.status, 0);
+		cr_assert(!strncmp(r.out, "exo ", 4) && strstr(r.out, " (ABI ") &&
+			  strchr(r.out, '\n') == r.out + strlen(r.out) - 1, "%s", r.out);
+		cr_assert_str_empty(r.err);
+	}
+}
+
+/* --opt=VALUE runs as --opt VALUE does; README's --mem 1g runs. */
+Test(usage, values_after_an_equals_sign_run)
+{
+	struct exo_result r;
+	exo_run(&r, "run", "--mem=1M", "--ring=0", "--timeout=30", IMAGES "../../apps/hello", "x",
+		NULL);
+	cr_assert_eq(r.status, 0, "status %d, stderr: %s", r.status, r.err);
+	cr_assert(strstr(r.out, "may own 256\n"), "%s", r.out);
+	exo_run(&r, "run", "--mem", "1g", IMAGES "../../apps/hello", NULL);
+	cr_assert_eq(r.status, 0, "status %d, stderr: %s", r.status, r.err);
 }
 
 Test(host, absent_dev_kvm_says_how_to_fix_it)

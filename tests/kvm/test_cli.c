@@ -80,6 +80,7 @@ static void refused(int rc, const char *needle)
 {
 	cr_assert_eq(rc, HV_STATUS_USAGE, "status %d, stderr: %s", rc, err);
 	cr_assert(!strncmp(err, "exo: ", 5), "stderr: %s", err);
+	cr_assert(strchr(err, '\n') == err + strlen(err) - 1, "not one line: %s", err);
 	cr_assert(strstr(err, needle), "stderr lacks \"%s\": %s", needle, err);
 }
 
@@ -149,14 +150,15 @@ Test(one_guest, missing_image_unknown_option_and_name)
 {
 	refused(PARSE("--stats"), "missing IMAGE");
 	refused(parse(NULL), "missing IMAGE");
-	refused(PARSE("--frob", "img"), "unknown option --frob");
+	refused(PARSE("--frob", "img"), "exo: --frob: unknown option (exo run --help lists them)");
 	refused(PARSE("--name", "x", "img"), "--name names one guest: put it after --guest");
 }
 
 Test(one_guest, mem_larger_than_pool_is_refused_as_before)
 {
 	refused(PARSE("--mem", "8M", "--pool", "4M", "img"),
-		"exo: --mem (8192 KiB) is larger than --pool (4096 KiB)");
+		"exo: --mem (8192 KiB) is too large: more than --pool 4M (4096 KiB): raise "
+		"--pool");
 }
 
 Test(one_guest, mem_larger_than_the_default_pool_grows_it)
@@ -217,8 +219,10 @@ Test(size, zero_partial_frames_and_overflow_are_refused)
 
 Test(size, larger_than_the_machine_is_refused)
 {
-	refused(PARSE("--pool", "100000G", "img"), "larger than this machine's memory");
-	refused(PARSE("--guest", "--mem", "100000G", "img"), "larger than this machine's memory");
+	refused(PARSE("--pool", "100000G", "img"), "--pool 100000G: too large: this machine has ");
+	refused(PARSE("--guest", "--mem", "100000G", "img"), "--mem 100000G: too large: this "
+		"machine has ");
+	refused(PARSE("--mem", "1024T", "img"), "--mem 1024T: too large: this machine has ");
 }
 
 Test(size, missing_sizes_rings_roots_and_envs)
@@ -343,7 +347,8 @@ Test(guests, a_guests_mem_above_the_pool_is_refused_by_name)
 {
 	refused(PARSE("--pool", "4M", "--mem", "1M", "--guest", "A", "--guest", "--name", "big",
 		      "--mem", "8M", "B"),
-		"guest big: --mem (8192 KiB) is larger than --pool (4096 KiB)");
+		"guest big: --mem (8192 KiB) is too large: more than --pool 4M (4096 KiB): "
+		"raise --pool");
 	refused(PARSE("--pool", "4M", "--mem", "8M", "--guest", "--mem", "4M", "A", "--guest", "B"),
 		"guest B: --mem (8192 KiB)");
 }
@@ -366,7 +371,7 @@ Test(guests, run_options_after_guest_are_refused)
 
 Test(guests, unknown_or_incomplete_guest_options_are_refused)
 {
-	refused(PARSE("--guest", "--frob", "A"), "unknown guest option --frob");
+	refused(PARSE("--guest", "--frob", "A"), "--frob: unknown guest option (exo run --help");
 	refused(PARSE("--guest", "--name"), "--name: missing NAME");
 	refused(PARSE("--guest", "--mem", "12Q", "A"), "--mem 12Q: malformed size");
 	refused(PARSE("--guest", "--ring", "5", "A"), "--ring 5: must be auto, 0 or 3");
@@ -444,4 +449,84 @@ Test(names, invalid_names_are_refused)
 			"characters without spaces or '/'");
 	ok(PARSE("--guest", "--name", "abcdefghijklmnopqrstuvwxyz012345", "A"));
 	ok(PARSE("--guest", "--name", "a-b_c.d:e@1", "A"));
+}
+
+/* --- getopt_long's conventions --- */
+
+/* Every option that takes a value takes it after '=' too. */
+Test(conventions, every_value_after_an_equals_sign)
+{
+	ok(PARSE("--mem=1M", "--pool=8M", "--ring=3", "--root=/tmp", "--env=A=1", "--timeout=2",
+		 "--cpu-limit=0.5", "--gdb=1234", "img", "--mem=5"));
+	const struct kvm_guest_opts *g = &o.guest[0];
+	cr_assert_eq(g->mem_bytes, MIB);
+	cr_assert_eq(o.pool_bytes, 8 * MIB);
+	cr_assert_eq(g->ring, EXO_RING_3);
+	cr_assert_str_eq(g->root, "/tmp");
+	assert_env(g, 1, "A=1");
+	cr_assert_eq(o.timeout_ns, 2000000000u);
+	cr_assert_str_eq(o.timeout_text, "2");
+	cr_assert_eq(o.cpu_limit_ns, 500000000u);
+	cr_assert_eq(g->gdb_port, 1234u);
+	cr_assert_eq(g->argc, 2, "--mem=5 after IMAGE is the guest's");
+	ok(PARSE("--user=nobody", "--guest", "--name=n1", "--mem=2M", "--env=B=2", "A"));
+	cr_assert_str_eq(o.user, "nobody");
+	cr_assert_str_eq(o.guest[0].name, "n1");
+	cr_assert_eq(o.guest[0].mem_bytes, 2 * MIB);
+	assert_env(&o.guest[0], 1, "B=2");
+}
+
+Test(conventions, bad_values_after_an_equals_sign_are_named)
+{
+	refused(PARSE("--mem=12Q", "img"), "--mem 12Q: malformed size");
+	refused(PARSE("--mem=", "img"), "--mem : malformed size");
+	refused(PARSE("--ring=9", "img"), "--ring 9: must be auto, 0 or 3");
+	refused(PARSE("--timeout=x", "img"), "--timeout x: SECONDS must be");
+	refused(PARSE("--root=", "img"), "--root: missing DIR");
+	refused(PARSE("--guest", "--name=", "A"), "--name : a name is");
+	refused(PARSE("--memory=1M", "img"), "--memory=1M: unknown option");
+	refused(PARSE("--statsx", "img"), "--statsx: unknown option");
+}
+
+/* Each missing value is named with what it should be, on one line. */
+Test(conventions, missing_values_say_what_is_wanted)
+{
+	refused(PARSE("--mem"), "--mem: missing SIZE, e.g. --mem 64M");
+	refused(PARSE("--timeout"), "--timeout: missing SECONDS, e.g. --timeout 10");
+	refused(PARSE("--cpu-limit"), "--cpu-limit: missing SECONDS");
+	refused(PARSE("--user"), "--user: missing NAME");
+	refused(PARSE("--gdb"), "--gdb: missing PORT");
+	refused(PARSE("--guest"), "--guest: missing IMAGE");
+	refused(parse(NULL), "missing IMAGE: what to run");
+}
+
+/* --help and -h among the options: the usage, nothing run; after IMAGE
+ * they are the guest's. */
+Test(conventions, help_among_the_options)
+{
+	ok(PARSE("--help"));
+	cr_assert_eq(o.help, 1);
+	ok(PARSE("--mem", "1M", "-h", "--frob"));
+	cr_assert_eq(o.help, 1);
+	ok(PARSE("--guest", "--help"));
+	cr_assert_eq(o.help, 1);
+	ok(PARSE("img", "--help"));
+	cr_assert_eq(o.help, 0);
+	cr_assert_eq(o.guest[0].argc, 2);
+}
+
+/* --trace or --trace=FILE, never --trace FILE: IMAGE is never taken for
+ * a FILE. */
+Test(conventions, trace_takes_its_file_after_an_equals_sign_only)
+{
+	ok(PARSE("--trace", "img"));
+	cr_assert_eq(o.tracing, 1);
+	cr_assert_null(o.trace);
+	cr_assert_str_eq(o.guest[0].image, "img");
+	ok(PARSE("--trace=/tmp/t", "img"));
+	cr_assert_str_eq(o.trace, "/tmp/t");
+	ok(PARSE("img"));
+	cr_assert_eq(o.tracing, 0);
+	refused(PARSE("--trace=", "img"), "--trace=: missing FILE");
+	refused(PARSE("--guest", "--trace", "A"), "--trace is for the whole run");
 }
