@@ -323,11 +323,11 @@ $(EXO_CC): posix-shim/lib/exo-cc.in $(LIBEXO) $(EXO_SPECS)
 	chmod +x $@.tmp
 	mv $@.tmp $@
 
-$(EXOCC_PROGS): $(B)/tests/exocc/%: tests/exocc/%.c $(EXO_CC) $(LIBEXO) $(wildcard include/exo/*.h)
+$(EXOCC_PROGS): $(B)/tests/exocc/%: tests/exocc/%.c tests/exocc/prog.h $(EXO_CC) $(LIBEXO) $(wildcard include/exo/*.h)
 	@mkdir -p $(dir $@)
 	$(EXO_CC) -O2 $(WARN) -o $@ $<
 
-$(EXOCC_TESTS): $(B)/tests/exocc/%: tests/exocc/%.c tests/guest/harness.h
+$(EXOCC_TESTS): $(B)/tests/exocc/%: tests/exocc/%.c tests/exocc/transcript.h tests/guest/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/guest -o $@ $< -lcriterion
 

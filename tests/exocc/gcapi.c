@@ -32,7 +32,8 @@
 #include <exo/gc.h>
 #include <exo/vm.h>
 
-#define PAGE 4096ul
+#include "prog.h"
+
 
 static sigjmp_buf jump;
 static volatile int catching, segvs, segv_code;
@@ -53,28 +54,6 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	_exit(3);
 }
 
-static const char *err_name(int e)
-{
-	switch (e) {
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case ENOSYS: return "ENOSYS";
-	case EEXIST: return "EEXIST";
-	case ENOSPC: return "ENOSPC";
-	default: return strerror(e);
-	}
-}
-
-/* "what: value" or "what: -1 ERRNO". */
-static void show(const char *what, long rc)
-{
-	if (rc < 0)
-		printf("%s: -1 %s\n", what, err_name(errno));
-	else
-		printf("%s: %ld\n", what, rc);
-	errno = 0;
-}
 
 /* A bitmap fetch: "what: count: page page ...", pages of npages. */
 static void show_bits(const char *what, long n, const uint64_t *bits, unsigned long npages)
@@ -114,15 +93,6 @@ static long fetch(int id, uint64_t *bits, unsigned long npages)
 	return exo_gc_dirty(id, bits);
 }
 
-static char *map(unsigned long npages, int prot)
-{
-	char *p = mmap(NULL, npages * PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	return p;
-}
 
 static void wr(char *p, unsigned long i, char v)
 {

@@ -10,6 +10,7 @@
  * link, and a link adds libexo.a and -static.
  */
 #include "harness.h"
+#include "transcript.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -111,21 +112,6 @@ static const char native_transcript[] =
 	"accessed: -1 ENOSYS\n"
 	"write after: ok\n";
 
-/* got must equal want line by line; say where they first differ. */
-static void assert_transcript(const char *got, const char *want)
-{
-	int line = 1;
-	const char *g = got, *w = want;
-	while (*g && *w) {
-		size_t gl = strcspn(g, "\n"), wl = strcspn(w, "\n");
-		cr_assert(gl == wl && !strncmp(g, w, gl), "line %d: want \"%.*s\", got \"%.*s\"\nwhole output:\n%s",
-			  line, (int)wl, w, (int)gl, g, got);
-		g += gl + (g[gl] == '\n');
-		w += wl + (w[wl] == '\n');
-		line++;
-	}
-	cr_assert(!*g && !*w, "line %d: want \"%.40s\", got \"%.40s\"\nwhole output:\n%s", line, w, g, got);
-}
 
 static void assert_exo_run(const struct exo_result *r, const char *ring)
 {

@@ -11,50 +11,49 @@
  * below; natively every call must fail with ENOSYS.
  */
 #include "harness.h"
+#include "transcript.h"
 
 #define GCAPI "build/tests/exocc/gcapi"
 
+/* The DBITS rounds and the list form, in both modes: the first sections
+ * of every transcript on exo (the list's rounds must read the same in
+ * either mode). */
+#define LIST_ROUNDS \
+	"register: 0\n" \
+	"list max 3: 3: 1 2 4\n" \
+	"list max 3: 3: 8 16 32\n" \
+	"list max 3: 1: 63\n" \
+	"list max 3: 0:\n" \
+	"list max 0: 0:\n" \
+	"list max 1: 1: 9\n" \
+	"then dirty: 2: 11 50\n" \
+	"list max 64: 1: 12\n" \
+	"list max 64: 0:\n" \
+	"unregister: 0\n"
+#define DBITS_AND_LIST \
+	"exo: yes\n" \
+	"== DBITS\n" \
+	"register 64 pages: 0\n" \
+	"fresh (7 8 written before): 0:\n" \
+	"after writing 0 3 63: 3: 0 3 63\n" \
+	"again: 0:\n" \
+	"after writing 5 5 10, reading 20 7: 2: 5 10\n" \
+	"after reading 21, writing 21 0 8 62: 4: 0 8 21 62\n" \
+	"again: 0:\n" \
+	"pages 0 5 21 8 20 30 read: 2 2 3 9 0 0\n" \
+	"unregister: 0\n" \
+	"writes after unregister: ok\n" \
+	"dirty after unregister: -1 EINVAL\n" \
+	"SIGSEGVs seen: 0\n" \
+	"== LIST\n" \
+	"-- DBITS\n" \
+	LIST_ROUNDS \
+	"-- WPROTECT\n" \
+	LIST_ROUNDS
+
 /* The whole transcript on exo (either ring). */
 static const char exo_transcript[] =
-	"exo: yes\n"
-	"== DBITS\n"
-	"register 64 pages: 0\n"
-	"fresh (7 8 written before): 0:\n"
-	"after writing 0 3 63: 3: 0 3 63\n"
-	"again: 0:\n"
-	"after writing 5 5 10, reading 20 7: 2: 5 10\n"
-	"after reading 21, writing 21 0 8 62: 4: 0 8 21 62\n"
-	"again: 0:\n"
-	"pages 0 5 21 8 20 30 read: 2 2 3 9 0 0\n"
-	"unregister: 0\n"
-	"writes after unregister: ok\n"
-	"dirty after unregister: -1 EINVAL\n"
-	"SIGSEGVs seen: 0\n"
-	"== LIST\n"
-	"-- DBITS\n"
-	"register: 0\n"
-	"list max 3: 3: 1 2 4\n"
-	"list max 3: 3: 8 16 32\n"
-	"list max 3: 1: 63\n"
-	"list max 3: 0:\n"
-	"list max 0: 0:\n"
-	"list max 1: 1: 9\n"
-	"then dirty: 2: 11 50\n"
-	"list max 64: 1: 12\n"
-	"list max 64: 0:\n"
-	"unregister: 0\n"
-	"-- WPROTECT\n"
-	"register: 0\n"
-	"list max 3: 3: 1 2 4\n"
-	"list max 3: 3: 8 16 32\n"
-	"list max 3: 1: 63\n"
-	"list max 3: 0:\n"
-	"list max 0: 0:\n"
-	"list max 1: 1: 9\n"
-	"then dirty: 2: 11 50\n"
-	"list max 64: 1: 12\n"
-	"list max 64: 0:\n"
-	"unregister: 0\n"
+	DBITS_AND_LIST
 	"== WPROTECT\n"
 	"register 64 pages: 0\n"
 	"fresh (7 8 written before): 0:\n"
@@ -191,45 +190,7 @@ static const char exo_transcript[] =
 
 /* `gcapi short`: the EXO_GC_DBITS rounds and the list form alone. */
 static const char short_transcript[] =
-	"exo: yes\n"
-	"== DBITS\n"
-	"register 64 pages: 0\n"
-	"fresh (7 8 written before): 0:\n"
-	"after writing 0 3 63: 3: 0 3 63\n"
-	"again: 0:\n"
-	"after writing 5 5 10, reading 20 7: 2: 5 10\n"
-	"after reading 21, writing 21 0 8 62: 4: 0 8 21 62\n"
-	"again: 0:\n"
-	"pages 0 5 21 8 20 30 read: 2 2 3 9 0 0\n"
-	"unregister: 0\n"
-	"writes after unregister: ok\n"
-	"dirty after unregister: -1 EINVAL\n"
-	"SIGSEGVs seen: 0\n"
-	"== LIST\n"
-	"-- DBITS\n"
-	"register: 0\n"
-	"list max 3: 3: 1 2 4\n"
-	"list max 3: 3: 8 16 32\n"
-	"list max 3: 1: 63\n"
-	"list max 3: 0:\n"
-	"list max 0: 0:\n"
-	"list max 1: 1: 9\n"
-	"then dirty: 2: 11 50\n"
-	"list max 64: 1: 12\n"
-	"list max 64: 0:\n"
-	"unregister: 0\n"
-	"-- WPROTECT\n"
-	"register: 0\n"
-	"list max 3: 3: 1 2 4\n"
-	"list max 3: 3: 8 16 32\n"
-	"list max 3: 1: 63\n"
-	"list max 3: 0:\n"
-	"list max 0: 0:\n"
-	"list max 1: 1: 9\n"
-	"then dirty: 2: 11 50\n"
-	"list max 64: 1: 12\n"
-	"list max 64: 0:\n"
-	"unregister: 0\n"
+	DBITS_AND_LIST
 	"done\n"
 	;
 
@@ -243,21 +204,6 @@ static const char native_transcript[] =
 	"unregister: -1 ENOSYS\n"
 	"write after: ok\n";
 
-/* got must equal want line by line; say where they first differ. */
-static void assert_transcript(const char *got, const char *want)
-{
-	int line = 1;
-	const char *g = got, *w = want;
-	while (*g && *w) {
-		size_t gl = strcspn(g, "\n"), wl = strcspn(w, "\n");
-		cr_assert(gl == wl && !strncmp(g, w, gl), "line %d: want \"%.*s\", got \"%.*s\"\nwhole output:\n%s",
-			  line, (int)wl, w, (int)gl, g, got);
-		g += gl + (g[gl] == '\n');
-		w += wl + (w[wl] == '\n');
-		line++;
-	}
-	cr_assert(!*g && !*w, "line %d: want \"%.40s\", got \"%.40s\"\nwhole output:\n%s", line, w, g, got);
-}
 
 static void assert_exo_run(const struct exo_result *r, const char *want)
 {

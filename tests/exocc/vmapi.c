@@ -24,7 +24,8 @@
 
 #include <exo/vm.h>
 
-#define PAGE 4096ul
+#include "prog.h"
+
 
 static sigjmp_buf jump;
 static volatile int retry_mode, faults, fault_code;
@@ -47,26 +48,6 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	siglongjmp(jump, 1);
 }
 
-static const char *err_name(int e)
-{
-	switch (e) {
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case ENOSYS: return "ENOSYS";
-	default: return strerror(e);
-	}
-}
-
-/* "what: value" or "what: -1 ERRNO". */
-static void show(const char *what, long rc)
-{
-	if (rc < 0)
-		printf("%s: -1 %s\n", what, err_name(errno));
-	else
-		printf("%s: %ld\n", what, rc);
-	errno = 0;
-}
 
 
 /* Touch one byte of page i of base; say what happened. */
@@ -103,15 +84,6 @@ static void show_bits(const char *what, long n, const uint64_t *bits, unsigned l
 	printf("\n");
 }
 
-static char *map(unsigned long npages, int prot)
-{
-	char *p = mmap(NULL, npages * PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	return p;
-}
 
 static int native(void)
 {
