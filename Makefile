@@ -732,6 +732,12 @@ spdx:
 	@bash tests/static/spdx.sh
 test: spdx
 
+# An unchanged `make defconfig` rebuilds nothing (tests/static/incremental.sh).
+.PHONY: incremental-check
+incremental-check: all
+	@bash tests/static/incremental.sh $(B)
+test: incremental-check
+
 # --- format: .clang-format on the C files a change touches ---
 #
 # `make format` rewrites, in place, the C files that differ from HEAD
