@@ -38,7 +38,7 @@ check) run=$out/vmbench-check ;;
 *) echo "usage: $0 BUILD [check]" >&2; exit 2 ;;
 esac
 TIMEOUT=${VMBENCH_TIMEOUT:-120}
-ROWS="trap trap_unprot appel1 appel2 dirty scan batch map2"
+ROWS="trap trap_unprot prot1 unprot appel1 appel2 dirty scan batch map2"
 # shellcheck source=apps/bench-common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../bench-common.sh"
 STATS=$(dirname "${BASH_SOURCE[0]}")/../bench-stats.awk
@@ -104,6 +104,8 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 		nrow = split(rows, row, " ")
 		names["trap"] = "TRAP: fault, handler skips the load"
 		names["trap_unprot"] = "TRAP+UNPROT: fault, handler unprotects"
+		names["prot1"] = "PROT1: one page, no access (flushes), no fault"
+		names["unprot"] = "UNPROT: one page back (a raise), no fault"
 		names["appel1"] = "PROT1+TRAP+UNPROT (appel1), per fault"
 		names["appel2"] = "PROTN 100 + 100 TRAP+UNPROT, per fault"
 		names["dirty"] = "DIRTY: 64 writes + fetch-and-clear, 16384 pages"

@@ -22,6 +22,8 @@
  *                heap sections), 16 pages written in each before the clock
  *   map2         MAP2: map a page read-only at an alias, read it there,
  *                remove the alias
+ *   prot1        PROT1 of one page, no fault (a lowering: it flushes)
+ *   unprot       UNPROT of one page, no fault (a raise: no flush)
  *   calib        1000 turns of a two-instruction loop: the TSC's ticks per
  *                2000 instructions (under Bochs, 2000: ticks are
  *                instructions)
@@ -332,6 +334,49 @@ static int bench_appel2(void)
 	return 0;
 }
 
+/* PROT1 and UNPROT alone, one page at a time, no fault: PROT1 takes all
+ * access (a lowering: it flushes), UNPROT gives it back (a raise: no
+ * flush). Each op is checked by a read through the page afterwards. */
+static int bench_prot(const char *name, int unprot)
+{
+	uint64_t ops = (uint64_t)sz->trap_rounds * PAGES, va;
+	if (be_region(PAGES, on_unprot, &va) < 0)
+		return -1;
+	row_begin();
+	faults = 0;
+	for (unsigned r = 0; r < sz->reps; r++) {
+		for (unsigned k = 0; k < sz->trap_rounds; k++) {
+			if (unprot && be_protn(va, PAGES) < 0)
+				return -1;
+			permute();
+			clock_start();
+			for (unsigned i = 0; i < PAGES; i++)
+				if ((unprot ? be_unprot(va + perm[i] * BE_PAGE, 1) : be_prot1(va + perm[i] * BE_PAGE)) < 0)
+					return be_printf("%s failed\n", name), -1;
+			clock_stop(r);
+			if (!unprot && be_unprot(va, PAGES) < 0)
+				return -1;
+		}
+		rep_ops[r] = ops;
+	}
+	for (unsigned i = 0; i < PAGES; i++) /* readable, and no fault on the way */
+		touch(va + i * BE_PAGE);
+	if (faults)
+		return be_printf("%s: %lu faults after it\n", name, (unsigned long)faults), -1;
+	report(name, ops);
+	return 0;
+}
+
+static int bench_prot1(void)
+{
+	return bench_prot("prot1", 0);
+}
+
+static int bench_unprot(void)
+{
+	return bench_prot("unprot", 1);
+}
+
 static uint64_t bits[DIRTY_PAGES / 64];
 static uint64_t dirty_va;
 
@@ -506,7 +551,8 @@ int main(int argc, char **argv)
 	be_printf("vmbench: mode %s, %u repetitions; per repetition %u faults (trap rows), "
 		  "%u (dirty rows), %u (map2)\n", sz->mode, sz->reps, sz->trap_rounds * PAGES,
 		  sz->dirty_ops, sz->map2_ops);
-	if (bench_calib() < 0 || bench_trap() < 0 || bench_trap_unprot() < 0 || bench_appel1() < 0 ||
+	if (bench_calib() < 0 || bench_trap() < 0 || bench_trap_unprot() < 0 || bench_prot1() < 0 ||
+	    bench_unprot() < 0 || bench_appel1() < 0 ||
 	    bench_appel2() < 0 || bench_dirty() < 0 || bench_scan(dirty_va) < 0 ||
 	    bench_batch() < 0 || bench_map2() < 0)
 		return 2;

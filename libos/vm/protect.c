@@ -12,24 +12,89 @@
  */
 #include "vm_impl.h"
 
-static int protn(uint64_t va, uint64_t npages, unsigned prot)
+/* The leaf entries of [va, +npages) one page table at a time: fn on the
+ * run of n entries at pte, page i of the range first; stops at fn's first
+ * non-zero. -VM_ENOENT where a table is missing or a 2 MiB page stands. */
+static int each_table(uint64_t va, uint64_t npages, int (*fn)(uint64_t *pte, uint64_t n, void *arg),
+		      void *arg)
+{
+	for (uint64_t i = 0; i < npages;) {
+		int huge;
+		uint64_t at = va + i * VM_PAGE;
+		uint64_t *pte = vm_leaf(at, &huge);
+		if (!pte || huge)
+			return -VM_ENOENT;
+		uint64_t n = 512 - ((at >> 12) & 511);
+		n = n < npages - i ? n : npages - i;
+		int rc = fn(pte, n, arg);
+		if (rc)
+			return rc;
+		i += n;
+	}
+	return 0;
+}
+
+static int all_held(uint64_t *pte, uint64_t n, void *arg)
+{
+	(void)arg;
+	for (uint64_t k = 0; k < n; k++)
+		if (!vm_held(pte[k]))
+			return -VM_ENOENT;
+	return 0;
+}
+
+struct reprot {
+	uint64_t bits;
+	int lowered;
+};
+
+static int reprot(uint64_t *pte, uint64_t n, void *arg)
+{
+	struct reprot *p = arg;
+	for (uint64_t k = 0; k < n; k++) {
+		p->lowered |= vm_mapped(pte[k]) && !vm_allows(p->bits, pte[k]);
+		pte[k] = vm_reprot(pte[k], p->bits);
+	}
+	return 0;
+}
+
+/* One page, PROT1's and a fault handler's UNPROT: the short way, one
+ * walk and one entry, and no frame to set up for more. */
+static int prot_page(uint64_t va, unsigned prot)
 {
 	int huge;
+	if ((va & (VM_PAGE - 1)) || va < VM_USER_MIN || va >= VM_USER_MAX || !vm_prot_ok(prot))
+		return -VM_EINVAL;
+	uint64_t bits = vm_pte_bits(prot), *pte = vm_leaf(va, &huge);
+	if (!pte || huge || !vm_held(*pte))
+		return -VM_ENOENT;
+	uint64_t old = *pte;
+	*pte = vm_reprot(old, bits);
+	if (vm_mapped(old) && !vm_allows(bits, old))
+		vm_tlb_flush(va, 1);
+	return 0;
+}
+
+/* Checked whole first, then changed: all or nothing. A range within one
+ * page table is walked once. */
+static int protn(uint64_t va, uint64_t npages, unsigned prot)
+{
 	if (!vm_pages_ok(va, npages) || !vm_prot_ok(prot))
 		return -VM_EINVAL;
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
-		if (!pte || huge || !vm_held(*pte))
+	struct reprot p = { vm_pte_bits(prot), 0 };
+	int huge;
+	uint64_t *pte = vm_leaf(va, &huge);
+	if (pte && !huge && npages <= 512 - ((va >> 12) & 511)) {
+		if (all_held(pte, npages, NULL))
 			return -VM_ENOENT;
+		reprot(pte, npages, &p);
+	} else {
+		int rc = each_table(va, npages, all_held, NULL);
+		if (rc)
+			return rc;
+		each_table(va, npages, reprot, &p);
 	}
-	uint64_t bits = vm_pte_bits(prot);
-	int lowered = 0;
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t *pte = vm_leaf(va + i * VM_PAGE, &huge);
-		lowered |= vm_mapped(*pte) && !vm_allows(bits, *pte);
-		*pte = vm_reprot(*pte, bits);
-	}
-	if (lowered)
+	if (p.lowered)
 		vm_tlb_flush(va, npages);
 	return 0;
 }
@@ -37,7 +102,7 @@ static int protn(uint64_t va, uint64_t npages, unsigned prot)
 int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
 {
 	VM_ENTER();
-	int rc = protn(va, npages, prot);
+	int rc = npages == 1 ? prot_page(va, prot) : protn(va, npages, prot);
 	VM_LEAVE();
 	return rc;
 }
@@ -51,7 +116,9 @@ int vm_unprot(uint64_t va, uint64_t npages)
 {
 	VM_ENTER();
 	struct vm_region *r = vm_region_find(va);
-	int rc = !r || npages > (r->end - va) / VM_PAGE ? -VM_ENOENT : protn(va, npages, r->prot);
+	int rc = -VM_ENOENT;
+	if (r && npages <= (r->end - va) / VM_PAGE)
+		rc = npages == 1 ? prot_page(va, r->prot) : protn(va, npages, r->prot);
 	VM_LEAVE();
 	return rc;
 }

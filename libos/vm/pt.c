@@ -46,55 +46,6 @@ uint64_t *vm_table(uint64_t *va)
 	return vm_phys(table);
 }
 
-/* One walk, from the root to whichever leaf there is: every fault asks. */
-uint64_t *vm_leaf(uint64_t va, int *huge)
-{
-	uint64_t table = vm_state.root;
-	*huge = 0;
-	for (int level = 3; level > 0; level--) {
-		uint64_t *e = &vm_phys(table)[(va >> (12 + 9 * level)) & 511];
-		if (*e & PTE_PS) { /* only a PD entry is ever one: 2 MiB */
-			*huge = 1;
-			return e;
-		}
-		if (!(*e & PTE_P))
-			return NULL;
-		table = *e & PTE_ADDR;
-	}
-	return &vm_phys(table)[(va >> 12) & 511];
-}
-
-int vm_allows(uint64_t now, uint64_t before)
-{
-	if (!(before & PTE_P))
-		return 1;
-	return (now & PTE_P) && (!(before & PTE_W) || (now & PTE_W)) &&
-	       (!(before & PTE_U) || (now & PTE_U)) && (!(now & PTE_NX) || (before & PTE_NX));
-}
-
-uint64_t vm_reprot(uint64_t pte, uint64_t bits)
-{
-	if (vm_out(pte)) {
-		uint64_t keep = bits & PTE_PROTNONE ? PTE_OUT_NONE : bits & (PTE_W | PTE_U | PTE_NX);
-		return (pte & ~PTE_OUT_PROT) | keep;
-	}
-	return (pte & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
-}
-
-uint64_t vm_pte_bits(unsigned prot)
-{
-	if (!(prot & (VM_R | VM_W | VM_X)))
-		return PTE_PROTNONE;
-	uint64_t bits = PTE_P;
-	if (prot & VM_W)
-		bits |= PTE_W;
-	if (!(prot & VM_X))
-		bits |= PTE_NX;
-	if (vm_state.ring == VM_RING_3)
-		bits |= PTE_U;
-	return bits;
-}
-
 /* From ring 3: a load from the gate address, which entry.S recognises. */
 static void gate(uint64_t va, uint64_t npages)
 {

@@ -5,23 +5,6 @@
  */
 #include "vm_impl.h"
 
-int vm_range_ok(uint64_t va, uint64_t len)
-{
-	uint64_t end;
-	return len && !(va & (VM_PAGE - 1)) && !(len & (VM_PAGE - 1)) &&
-	       !__builtin_add_overflow(va, len, &end) && va >= VM_USER_MIN && end <= VM_USER_MAX;
-}
-
-int vm_pages_ok(uint64_t va, uint64_t npages)
-{
-	return npages <= (VM_USER_MAX >> 12) && vm_range_ok(va, npages * VM_PAGE);
-}
-
-int vm_prot_ok(unsigned prot)
-{
-	return !(prot & ~(VM_R | VM_W | VM_X));
-}
-
 /* The region the last lookup found, tried first: faults cluster. */
 static struct vm_region *last;
 

@@ -147,12 +147,49 @@ static inline uint64_t *vm_phys(uint64_t gpa)
 /* The entry for va at depth (0 = PT, 1 = PD); creates tables if create.
  * NULL if absent (or a 2 MiB page stands where a table would). */
 uint64_t *vm_pte(uint64_t va, int depth, int create);
-/* The leaf entry for va (4 KiB or 2 MiB), or NULL; *huge says which. */
-uint64_t *vm_leaf(uint64_t va, int *huge);
+/* The leaf entry for va (4 KiB, or 2 MiB or 1 GiB with *huge set), or
+ * NULL: one walk from the root, unrolled, inline: every fault asks, and
+ * PROT1 and UNPROT. */
+static inline uint64_t *vm_leaf(uint64_t va, int *huge)
+{
+	uint64_t e = vm_phys(vm_state.root)[(va >> 39) & 511];
+	*huge = 0;
+	if (!(e & PTE_P))
+		return NULL;
+	uint64_t *pdpt = &vm_phys(e & PTE_ADDR)[(va >> 30) & 511];
+	if (*pdpt & PTE_PS) { /* a 1 GiB page (hv's, never libos/vm's) */
+		*huge = 1;
+		return pdpt;
+	}
+	if (!(*pdpt & PTE_P))
+		return NULL;
+	uint64_t *pd = &vm_phys(*pdpt & PTE_ADDR)[(va >> 21) & 511];
+	if (*pd & PTE_PS) { /* a 2 MiB page */
+		*huge = 1;
+		return pd;
+	}
+	if (!(*pd & PTE_P))
+		return NULL;
+	return &vm_phys(*pd & PTE_ADDR)[(va >> 12) & 511];
+}
 /* The page table (512 entries) covering *va, or NULL with *va moved to
  * the end of the hole (or 2 MiB page) it lies in. */
 uint64_t *vm_table(uint64_t *va);
-uint64_t vm_pte_bits(unsigned prot);
+/* The entry bits for prot (with the user bit in ring-3 mode). Inline,
+ * as the checks below: PROT1, UNPROT and every fault run them. */
+static inline uint64_t vm_pte_bits(unsigned prot)
+{
+	if (!(prot & (VM_R | VM_W | VM_X)))
+		return PTE_PROTNONE;
+	uint64_t bits = PTE_P;
+	if (prot & VM_W)
+		bits |= PTE_W;
+	if (!(prot & VM_X))
+		bits |= PTE_NX;
+	if (vm_state.ring == VM_RING_3)
+		bits |= PTE_U;
+	return bits;
+}
 /* A frame behind it (present, or mapped with no access). Inline, like
  * vm_owns: revocation runs them per page, in ring 0, which some hosts
  * emulate at about 0.6 us an instruction. */
@@ -172,18 +209,42 @@ static inline int vm_held(uint64_t pte)
 	return vm_mapped(pte) || vm_out(pte);
 }
 /* pte's protection (from vm_pte_bits) replaced by bits, mapped or out. */
-uint64_t vm_reprot(uint64_t pte, uint64_t bits);
+static inline uint64_t vm_reprot(uint64_t pte, uint64_t bits)
+{
+	if (vm_out(pte)) {
+		uint64_t keep = bits & PTE_PROTNONE ? PTE_OUT_NONE : bits & (PTE_W | PTE_U | PTE_NX);
+		return (pte & ~PTE_OUT_PROT) | keep;
+	}
+	return (pte & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
+}
 /* 1 if entry bits now allow every access that before allowed (a raise). */
-int vm_allows(uint64_t now, uint64_t before);
+static inline int vm_allows(uint64_t now, uint64_t before)
+{
+	if (!(before & PTE_P))
+		return 1;
+	return (now & PTE_P) && (!(before & PTE_W) || (now & PTE_W)) &&
+	       (!(before & PTE_U) || (now & PTE_U)) && (!(now & PTE_NX) || (before & PTE_NX));
+}
 void vm_tlb_flush(uint64_t va, uint64_t npages);
 void vm_tlb_flush_all(void);
 
 /* region.c */
 struct vm_region *vm_region_find(uint64_t va);
 /* A page-aligned, non-empty, non-overflowing range in the lower half. */
-int vm_range_ok(uint64_t va, uint64_t len);
-int vm_pages_ok(uint64_t va, uint64_t npages);
-int vm_prot_ok(unsigned prot);
+static inline int vm_range_ok(uint64_t va, uint64_t len)
+{
+	uint64_t end;
+	return len && !(va & (VM_PAGE - 1)) && !(len & (VM_PAGE - 1)) &&
+	       !__builtin_add_overflow(va, len, &end) && va >= VM_USER_MIN && end <= VM_USER_MAX;
+}
+static inline int vm_pages_ok(uint64_t va, uint64_t npages)
+{
+	return npages <= (VM_USER_MAX >> 12) && vm_range_ok(va, npages * VM_PAGE);
+}
+static inline int vm_prot_ok(unsigned prot)
+{
+	return !(prot & ~(VM_R | VM_W | VM_X));
+}
 
 /* fault.c */
 int vm_fault_init(void);

@@ -4,7 +4,9 @@
  * whichever ring `exo run --ring` asks for. Prints one "ok"/"FAIL" line
  * per check and exits with the number of failures.
  *
- *   vm            every check below
+ *   vm            every check below (among them the fault path's
+ *                 shortcuts: a region changed under its last-hit cache, a
+ *                 remapped page, a fault inside a handler)
  *   vm stack      (ring 3) take a fault on a demand-zero stack whose next
  *                 page is not mapped yet: the handler must run on libos/vm's
  *                 own fault stack and leave that page alone
@@ -91,6 +93,55 @@ static void protect_and_retry(void)
 	(void)*at(p + 3 * VM_PAGE);
 	check(s.count == 2 && s.addr == p + 3 * VM_PAGE && s.error_code == user_bit(),
 	      "a read of a no-access page faults as not present");
+}
+
+/* A handler that, before it unprotects its own page, reads a protected
+ * page of another region: a fault inside a fault's handler. */
+static struct seen inner_seen;
+static uint64_t inner_page;
+
+static int fault_inside(struct vm_fault *f, void *arg)
+{
+	struct seen *s = arg;
+	s->count++;
+	s->addr = f->addr;
+	(void)*at(inner_page); /* faults: record_and_unprot on inner_seen */
+	return vm_unprot(f->addr & ~(VM_PAGE - 1), 1) == 0 ? VM_RETRY : VM_FAIL;
+}
+
+/* The fault path's shortcuts (one walk per fault, a last-hit region):
+ * a region that changed under the cache, a page remapped to another
+ * frame, a fault inside a handler that switches the cached region. */
+static void shortcuts(void)
+{
+	static struct seen a, b, outer;
+	uint64_t p = REGION(10), q = REGION(11);
+	check(vm_region(p, 4 * VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &a) == 0 &&
+	      vm_map(p, 1, 0) == 1, "a region with handler a and a no-access page");
+	(void)*at(p);
+	check(a.count == 1 && a.addr == p, "the fault went to handler a (the region is now cached)");
+	/* a's table slot goes to another region first, so b takes a new one
+	 * and the cached pointer now names a region with other bounds. */
+	check(vm_unmap(p, 1) == 1 && vm_region_remove(p) == 0 &&
+	      vm_region(REGION(12), VM_PAGE, VM_R, 0, 0, 0) == 0 &&
+	      vm_region(p, 2 * VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &b) == 0 &&
+	      vm_map(p + VM_PAGE, 1, 0) == 1, "the region replaced: same start, handler b, 2 pages");
+	(void)*at(p + VM_PAGE);
+	check(a.count == 1 && b.count == 1 && b.addr == p + VM_PAGE,
+	      "the fault went to handler b, not to the cached region's a");
+	*at(p + VM_PAGE) = 42;
+	check(vm_unmap(p + VM_PAGE, 1) == 1 && vm_map(p + VM_PAGE, 1, 0) == 1,
+	      "the page unmapped and mapped again (another frame), no access");
+	uint64_t v = *at(p + VM_PAGE);
+	check(b.count == 2 && v == 0, "the remapped page faults again and reads its new, zero frame");
+	inner_page = q;
+	check(vm_region(q, VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &inner_seen) == 0 &&
+	      vm_map(q, 1, 0) == 1 && vm_region_remove(p) == 0 && vm_unmap(p + VM_PAGE, 1) == 1 &&
+	      vm_region(p, VM_PAGE, VM_R | VM_W, 0, fault_inside, &outer) == 0 &&
+	      vm_map(p, 1, 0) == 1, "a handler that faults on another region's page");
+	*at(p) = 5;
+	check(outer.count == 1 && inner_seen.count == 1 && inner_seen.addr == q && *at(p) == 5,
+	      "the nested fault went to its own region, and the outer one finished");
 }
 
 static void dirty(void)
@@ -237,6 +288,7 @@ int main(int argc, char **argv)
 	}
 	demand_zero();
 	protect_and_retry();
+	shortcuts();
 	dirty();
 	map2();
 	bad_ranges();
