@@ -95,15 +95,33 @@ void metal_sched_wake(struct metal_vm *vm)
 	enqueue(vm);
 }
 
+/* The earliest deadline of every live guest (UINT64_MAX: none), kept
+ * exact wherever a deadline changes, so that the run loop, after each
+ * exit, compares one number rather than walking every guest. */
+static uint64_t first_deadline = UINT64_MAX;
+
+static void first_deadline_update(void)
+{
+	uint64_t first = UINT64_MAX;
+	for (unsigned i = 0; i < nlive; i++)
+		if (live[i]->deadline && live[i]->deadline < first)
+			first = live[i]->deadline;
+	first_deadline = first;
+}
+
 /* Any guest's, from any exit: the next entry's timer sees it. */
 void metal_sched_deadline(struct metal_vm *vm, uint64_t ns)
 {
-	uint64_t d = 0;
+	uint64_t d = 0, old = vm->deadline;
 	if (ns) {
 		uint64_t now = rdtsc(), ticks = metal_ns_ticks(ns);
 		d = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
 	}
 	vm->deadline = d;
+	if (d && d < first_deadline)
+		first_deadline = d;
+	else if (old && old == first_deadline)
+		first_deadline_update(); /* the earliest moved later or went */
 }
 
 const struct metal_sched_stats *metal_sched_stats(void)
@@ -168,6 +186,7 @@ static void finish(struct metal_vm *vm)
 	for (unsigned i = 0; i < nlive; i++)
 		if (live[i] == vm)
 			live[i] = live[--nlive];
+	first_deadline_update();
 	metal_guest_destroy(vm);
 }
 
@@ -177,6 +196,8 @@ static void finish(struct metal_vm *vm)
 static int deadlines(uint64_t now)
 {
 	int preempt = 0;
+	if (now < first_deadline)
+		return 0; /* none has passed: the common exit */
 	for (unsigned i = 0; i < nlive; i++) {
 		struct metal_vm *vm = live[i];
 		if (!vm->deadline || now < vm->deadline)
@@ -187,16 +208,13 @@ static int deadlines(uint64_t now)
 		if (vm->state == METAL_BLOCKED && !vm->g.blocked)
 			metal_sched_wake(vm);
 	}
+	first_deadline_update();
 	return preempt;
 }
 
 static uint64_t earliest_deadline(void)
 {
-	uint64_t first = UINT64_MAX;
-	for (unsigned i = 0; i < nlive; i++)
-		if (live[i]->deadline && live[i]->deadline < first)
-			first = live[i]->deadline;
-	return first;
+	return first_deadline;
 }
 
 /* Nothing is ready: wait for the earliest deadline. A guest blocks only
