@@ -109,7 +109,8 @@ enum hv_exit_kind {
 };
 
 struct hv_stats {
-	uint64_t exits[HV_EXIT_KINDS];
+	uint64_t exits[HV_EXIT_KINDS]; /* counted with hv_count_exit */
+	uint64_t exits_total;          /* their sum, kept as they are counted */
 	uint64_t hypercalls[EXO_HC_COUNT + 1]; /* last slot: unknown numbers */
 	uint64_t forwarded;                    /* host calls run for EXO_HC_FORWARD */
 	uint64_t peak_owned;                   /* frames owned at most */
@@ -123,6 +124,14 @@ struct hv_stats {
 	uint64_t slice_in_time;                /* ... answered by a yield in time */
 	uint64_t preempted;                    /* slices hv ended by force */
 };
+
+/* One exit of kind k, in the per-kind count and the total (EXO_HC_INFO's
+ * exits: one add rather than a sum on every call). */
+static inline void hv_count_exit(struct hv_stats *s, unsigned kind)
+{
+	s->exits[kind]++;
+	s->exits_total++;
+}
 
 /* One guest context as hv/core sees it. */
 struct hv_guest {

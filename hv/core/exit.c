@@ -34,7 +34,7 @@ static enum hv_next io(struct hv_guest *g, const struct hv_exit *e, uint64_t *ra
 {
 	if (!e->in && !e->string && e->size == 4 && e->port >= EXO_HC_PORT &&
 	    e->port < EXO_HC_PORT + EXO_HC_PORT_SPAN) {
-		g->stats.exits[HV_EXIT_HYPERCALL]++;
+		hv_count_exit(&g->stats, HV_EXIT_HYPERCALL);
 		*rax = (uint64_t)hv_hypercall(g, e->port - EXO_HC_PORT, e->value);
 		if (e->port == EXO_HC_PORT + EXO_HC_YIELD)
 			return HV_NEXT_YIELD;
@@ -46,7 +46,7 @@ static enum hv_next io(struct hv_guest *g, const struct hv_exit *e, uint64_t *ra
 		}
 		return HV_NEXT_RESUME;
 	}
-	g->stats.exits[HV_EXIT_IO_OTHER]++;
+	hv_count_exit(&g->stats, HV_EXIT_IO_OTHER);
 	hv_report(g, "guest used I/O port 0x%x (%s), which hv does not provide, at RIP 0x%lx",
 		  e->port, e->in ? "in" : "out", e->rip);
 	return end(g, HV_END_PROTOCOL);
@@ -58,7 +58,7 @@ static enum hv_next gpa(struct hv_guest *g, const struct hv_exit *e)
 {
 	struct hv_pool *p = g->pool;
 	uint64_t a = e->gpa, f = a / EXO_PAGE_SIZE;
-	g->stats.exits[HV_EXIT_MMIO]++;
+	hv_count_exit(&g->stats, HV_EXIT_MMIO);
 	if (a == HV_GPA_UNKNOWN) {
 		hv_report(g, "guest touched memory it does not own, or wrote memory granted to "
 			  "it read-only, at RIP 0x%lx", e->rip);
@@ -103,15 +103,15 @@ enum hv_next hv_exit(struct hv_guest *g, const struct hv_exit *e, uint64_t *rax)
 	case HV_XT_GPA:
 		return gpa(g, e);
 	case HV_XT_HALT:
-		g->stats.exits[HV_EXIT_HLT]++;
+		hv_count_exit(&g->stats, HV_EXIT_HLT);
 		hv_report(g, "guest halted at RIP 0x%lx with nothing to wake it", e->rip);
 		return end(g, HV_END_PROTOCOL);
 	case HV_XT_SHUTDOWN:
-		g->stats.exits[HV_EXIT_SHUTDOWN]++;
+		hv_count_exit(&g->stats, HV_EXIT_SHUTDOWN);
 		hv_report(g, "guest triple-faulted at RIP 0x%lx", e->rip);
 		return end(g, HV_END_TRIPLE);
 	case HV_XT_EMULATION:
-		g->stats.exits[HV_EXIT_INTERNAL]++;
+		hv_count_exit(&g->stats, HV_EXIT_INTERNAL);
 		hv_report(g, "the host cannot run the instruction at RIP 0x%lx in guest ring 0 "
 			  "(an emulation failure: SSE/AVX in ring 0 on a host that emulates it?)",
 			  e->rip);
@@ -119,7 +119,7 @@ enum hv_next hv_exit(struct hv_guest *g, const struct hv_exit *e, uint64_t *rax)
 	case HV_XT_FAILED:
 		break;
 	}
-	g->stats.exits[HV_EXIT_OTHER]++;
+	hv_count_exit(&g->stats, HV_EXIT_OTHER);
 	hv_report(g, "%s (0x%lx) at RIP 0x%lx", e->what ? e->what : "the guest could not run",
 		  e->code, e->rip);
 	return end(g, HV_END_PROTOCOL);

@@ -122,8 +122,7 @@ static int64_t hc_info(struct hv_guest *g, uint64_t block_gpa)
 		.mem_cap_frames = g->cap_frames,
 		.exo_page_gpa = g->exo_gpa,
 	};
-	for (int k = 0; k < HV_EXIT_KINDS; k++)
-		a.exits += g->stats.exits[k];
+	a.exits = g->stats.exits_total;
 	return hv_copy_to_guest(g, block_gpa, &a, sizeof a);
 }
 

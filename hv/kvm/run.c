@@ -111,7 +111,7 @@ static void interrupted(struct kvm_guest *k)
 	sigemptyset(&set);
 	sigaddset(&set, KVM_KICK_SIGNAL);
 	sigtimedwait(&set, NULL, &now); /* a standard signal: one at most pending */
-	k->g.stats.exits[HV_EXIT_INTERRUPTED]++;
+	hv_count_exit(&k->g.stats, HV_EXIT_INTERRUPTED);
 	uint64_t d = atomic_load(&k->deadline_ns);
 	if (d && kvm_now_ns() >= d) {
 		/* Cleared only if no other thread set a new one meanwhile;
@@ -226,7 +226,7 @@ static int translate(struct kvm_guest *k, struct hv_exit *e, char *what, size_t 
 		if (k->stepping) {
 			k->stepping = 0;
 			k->t_first = kvm_now_ns();
-			k->g.stats.exits[HV_EXIT_DEBUG]++;
+			hv_count_exit(&k->g.stats, HV_EXIT_DEBUG);
 			kvm_first_step(k, 0);
 			return 1;
 		}
@@ -236,7 +236,7 @@ static int translate(struct kvm_guest *k, struct hv_exit *e, char *what, size_t 
 		}
 		break;
 	case KVM_EXIT_IRQ_WINDOW_OPEN:
-		k->g.stats.exits[HV_EXIT_INTERRUPTED]++;
+		hv_count_exit(&k->g.stats, HV_EXIT_INTERRUPTED);
 		return 1;
 	}
 	snprintf(what, size, "unexpected KVM exit %u", run->exit_reason);

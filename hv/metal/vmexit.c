@@ -229,19 +229,19 @@ enum metal_next metal_vm_exit_handle(struct metal_vm *vm)
 	 * NOLINTNEXTLINE(bugprone-branch-clone) */
 	case EXIT_PREEMPTION_TIMER:
 		/* A slice's end or a deadline: sched.c looks at the clock. */
-		g->stats.exits[HV_EXIT_INTERRUPTED]++;
+		hv_count_exit(&g->stats, HV_EXIT_INTERRUPTED);
 		return METAL_RESUME;
 	case EXIT_INTERRUPT_WINDOW:
 		/* The guest can take vm->irq now: the next entry delivers it. */
-		g->stats.exits[HV_EXIT_INTERRUPTED]++;
+		hv_count_exit(&g->stats, HV_EXIT_INTERRUPTED);
 		return METAL_RESUME;
 	case EXIT_CPUID:
-		g->stats.exits[HV_EXIT_OTHER]++;
+		hv_count_exit(&g->stats, HV_EXIT_OTHER);
 		emulate_cpuid(vm);
 		return METAL_RESUME;
 	case EXIT_RDMSR:
 	case EXIT_WRMSR:
-		g->stats.exits[HV_EXIT_OTHER]++;
+		hv_count_exit(&g->stats, HV_EXIT_OTHER);
 		emulate_msr(vm, (reason & 0xffff) == EXIT_WRMSR);
 		return METAL_RESUME;
 	case EXIT_EXTERNAL_INTERRUPT:

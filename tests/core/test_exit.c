@@ -63,6 +63,26 @@ Test(exit, a_hypercall_runs_and_the_guest_resumes)
 	cr_assert_eq(hv_end_status(&a->g), 7);
 }
 
+/* EXO_HC_INFO's exits: every exit the guest caused, this call included,
+ * whatever its kind (the running total equals the per-kind counts). */
+Test(exit, info_counts_every_exit_this_one_included)
+{
+	uint64_t rax = 0;
+	struct exo_hc_info info;
+	struct hv_exit e = { .type = HV_XT_IO, .port = EXO_HC_PORT + EXO_HC_INFO, .size = 4,
+			     .value = (uint32_t)PG(1) };
+	hv_count_exit(&a->g.stats, HV_EXIT_INTERRUPTED); /* as a platform counts its own */
+	hv_count_exit(&a->g.stats, HV_EXIT_OTHER);
+	cr_assert_eq(hv_exit(&a->g, &e, &rax), HV_NEXT_RESUME);
+	cr_assert_eq(hv_exit(&a->g, &e, &rax), HV_NEXT_RESUME);
+	memcpy(&info, fp->host + PG(1), sizeof info);
+	cr_assert_eq(info.exits, 4, "two counted by the platform, two hypercalls");
+	uint64_t sum = 0;
+	for (int k = 0; k < HV_EXIT_KINDS; k++)
+		sum += a->g.stats.exits[k];
+	cr_assert_eq(a->g.stats.exits_total, sum);
+}
+
 Test(exit, other_ports_and_forms_end_the_guest)
 {
 	cr_assert_eq(ex(a, (struct hv_exit){ .type = HV_XT_IO, .port = 0x80, .size = 1,
