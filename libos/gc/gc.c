@@ -54,14 +54,41 @@ static struct range *get(int id)
 	return &ranges[id];
 }
 
-/* The range that holds va, or NULL. */
-static struct range *find(uint64_t va)
+/* How many ranges are GC_WPROTECT: the barrier's hooks run on every
+ * populate, protection raise and write the shim makes for the program, and
+ * with none registered (the usual case) they return at once. */
+static unsigned nwp;
+
+/* The GC_WPROTECT range that holds va, or NULL. */
+static struct range *find_wp(uint64_t va)
 {
+	if (!nwp)
+		return NULL;
 	for (unsigned i = 0; i < GC_RANGES_MAX; i++)
-		if (ranges[i].used && va >= ranges[i].va &&
+		if (ranges[i].used && ranges[i].mode == GC_WPROTECT && va >= ranges[i].va &&
 		    (va - ranges[i].va) / VM_PAGE < ranges[i].npages)
 			return &ranges[i];
 	return NULL;
+}
+
+/* A page-aligned, non-empty span in the lower half. */
+static int span_ok(uint64_t va, uint64_t npages)
+{
+	return !(va & (VM_PAGE - 1)) && npages && va >= VM_USER_MIN &&
+	       npages <= (VM_USER_MAX - va) / VM_PAGE;
+}
+
+/* The part of GC_WPROTECT range r inside [va, end) in [*from, *to): 1,
+ * or 0 if r is no such range or lies outside it. */
+static int wp_overlap(const struct range *r, uint64_t va, uint64_t end, uint64_t *from,
+		      uint64_t *to)
+{
+	uint64_t rend = r->va + r->npages * VM_PAGE;
+	if (!r->used || r->mode != GC_WPROTECT || rend <= va || end <= r->va)
+		return 0;
+	*from = va > r->va ? va : r->va;
+	*to = end < rend ? end : rend;
+	return 1;
 }
 
 /* First fit for n card bits among the GC_WPROTECT ranges', word aligned:
@@ -85,8 +112,7 @@ static int64_t cards_alloc(uint64_t n)
 
 int gc_register(uint64_t va, uint64_t npages, unsigned mode)
 {
-	if ((va & (VM_PAGE - 1)) || npages == 0 || va < VM_USER_MIN ||
-	    npages > (VM_USER_MAX - va) / VM_PAGE || mode > GC_WPROTECT)
+	if (!span_ok(va, npages) || mode > GC_WPROTECT)
 		return -GC_EINVAL;
 	int slot = -1;
 	for (unsigned i = 0; i < GC_RANGES_MAX; i++) {
@@ -115,6 +141,7 @@ int gc_register(uint64_t va, uint64_t npages, unsigned mode)
 		vm_dirty_spans(&s, 1, NULL, UINT64_MAX); /* a clean slate */
 	}
 	ranges[slot] = r;
+	nwp += mode == GC_WPROTECT;
 	return slot;
 }
 
@@ -125,6 +152,7 @@ int gc_unregister(int id, unsigned prot)
 		return -GC_EINVAL;
 	if (r->mode == GC_WPROTECT && (prot & VM_W))
 		vm_protect_range(r->va, r->npages, prot);
+	nwp -= r->mode == GC_WPROTECT;
 	r->used = 0;
 	return 0;
 }
@@ -221,10 +249,10 @@ int64_t gc_dirty_list(int id, uint64_t *pages, uint64_t max)
 
 int gc_barrier_fault(uint64_t va)
 {
-	struct range *r = find(va);
+	struct range *r = find_wp(va);
 	uint64_t gpa;
 	unsigned prot;
-	if (!r || r->mode != GC_WPROTECT || !vm_query(va & ~(VM_PAGE - 1), &gpa, &prot))
+	if (!r || !vm_query(va & ~(VM_PAGE - 1), &gpa, &prot))
 		return 0;
 	mark(r, (va - r->va) / VM_PAGE);
 	stats.barrier_traps++;
@@ -233,8 +261,8 @@ int gc_barrier_fault(uint64_t va)
 
 unsigned gc_barrier_prot(uint64_t va, unsigned prot, int write)
 {
-	struct range *r = find(va);
-	if (!r || r->mode != GC_WPROTECT || !(prot & VM_W))
+	struct range *r = find_wp(va);
+	if (!r || !(prot & VM_W))
 		return prot;
 	uint64_t i = (va - r->va) / VM_PAGE;
 	if (write)
@@ -244,8 +272,8 @@ unsigned gc_barrier_prot(uint64_t va, unsigned prot, int write)
 
 void gc_touch(uint64_t va)
 {
-	struct range *r = find(va);
-	if (r && r->mode == GC_WPROTECT)
+	struct range *r = find_wp(va);
+	if (r)
 		mark(r, (va - r->va) / VM_PAGE);
 }
 
@@ -257,12 +285,10 @@ static unsigned wp_spans(uint64_t va, uint64_t npages, struct vm_span *out)
 	unsigned n = 0;
 	uint64_t end = va + npages * VM_PAGE;
 	for (unsigned i = 0; i < GC_RANGES_MAX; i++) {
-		const struct range *r = &ranges[i];
-		uint64_t rend = r->va + r->npages * VM_PAGE;
-		if (!r->used || r->mode != GC_WPROTECT || rend <= va || end <= r->va)
-			continue;
-		uint64_t stop = end < rend ? end : rend;
-		out[n++] = (struct vm_span){ r->va, (stop - r->va) / VM_PAGE, card_words(r) };
+		uint64_t from, to;
+		if (wp_overlap(&ranges[i], va, end, &from, &to))
+			out[n++] = (struct vm_span){ ranges[i].va, (to - ranges[i].va) / VM_PAGE,
+						     card_words(&ranges[i]) };
 	}
 	return n;
 }
@@ -270,6 +296,8 @@ static unsigned wp_spans(uint64_t va, uint64_t npages, struct vm_span *out)
 void gc_barrier_reapply(uint64_t va, uint64_t npages)
 {
 	struct vm_span s[GC_RANGES_MAX];
+	if (!nwp)
+		return;
 	unsigned n = wp_spans(va, npages, s);
 	if (n)
 		vm_wrprotect(s, n);
@@ -283,10 +311,9 @@ int64_t gc_page_state(uint64_t va, uint64_t npages, uint8_t *state)
 	uint64_t end = va + npages * VM_PAGE;
 	for (unsigned i = 0; i < GC_RANGES_MAX; i++) {
 		const struct range *r = &ranges[i];
-		uint64_t rend = r->va + r->npages * VM_PAGE;
-		if (!r->used || r->mode != GC_WPROTECT || rend <= va || end <= r->va)
+		uint64_t from, to;
+		if (!wp_overlap(r, va, end, &from, &to))
 			continue;
-		uint64_t from = va > r->va ? va : r->va, to = end < rend ? end : rend;
 		for (uint64_t at = from; at < to; at += VM_PAGE) {
 			uint8_t *st = &state[(at - va) / VM_PAGE];
 			*st &= (uint8_t)~VM_PAGE_DIRTY;
@@ -302,8 +329,7 @@ int gc_clear(const struct gc_span *s, unsigned n)
 	struct vm_span d[GC_RANGES_MAX], wp[GC_RANGES_MAX];
 	unsigned nw = 0;
 	for (unsigned i = 0; i < n; i++)
-		if ((s[i].va & (VM_PAGE - 1)) || s[i].npages == 0 || s[i].va < VM_USER_MIN ||
-		    s[i].npages > (VM_USER_MAX - s[i].va) / VM_PAGE)
+		if (!span_ok(s[i].va, s[i].npages))
 			return -GC_EINVAL;
 	for (unsigned done = 0; done < n;) { /* D bits: GC_RANGES_MAX spans a flush */
 		unsigned k = 0;
@@ -313,13 +339,11 @@ int gc_clear(const struct gc_span *s, unsigned n)
 	}
 	for (unsigned i = 0; i < GC_RANGES_MAX; i++) {
 		const struct range *r = &ranges[i];
-		uint64_t rend = r->va + r->npages * VM_PAGE, stop = r->va;
-		if (!r->used || r->mode != GC_WPROTECT)
-			continue;
-		for (unsigned k = 0; k < n; k++) {
-			uint64_t from = s[k].va > r->va ? s[k].va : r->va;
-			uint64_t to = s[k].va + s[k].npages * VM_PAGE;
-			to = to < rend ? to : rend;
+		uint64_t stop = r->va;
+		for (unsigned k = 0; nwp && k < n; k++) {
+			uint64_t from, to;
+			if (!wp_overlap(r, s[k].va, s[k].va + s[k].npages * VM_PAGE, &from, &to))
+				continue;
 			for (uint64_t at = from; at < to; at += VM_PAGE) {
 				uint64_t c = (at - r->va) / VM_PAGE;
 				card_words(r)[c / 64] &= ~(1ull << (c % 64));
