@@ -51,6 +51,19 @@
 	"-- WPROTECT\n" \
 	LIST_ROUNDS
 
+/* read(2) into a range: the same in either mode. */
+#define READ_ROUNDS \
+	"register: 0\n" \
+	"after writing 3: 1: 3\n" \
+	"read(2) into page 0: ok\n" \
+	"read(2) into page 1: ok\n" \
+	"read(2) into page 2: ok\n" \
+	"read(2) into page 3: ok\n" \
+	"after read(2) into 0 1 2 3: 4: 0 1 2 3\n" \
+	"again: 0:\n" \
+	"pages 0-3 hold: 5 6 7 8\n" \
+	"unregister: 0\n"
+
 /* The whole transcript on exo (either ring). */
 static const char exo_transcript[] =
 	DBITS_AND_LIST
@@ -68,27 +81,9 @@ static const char exo_transcript[] =
 	"dirty after unregister: -1 EINVAL\n"
 	"SIGSEGVs seen: 0\n"
 	"== read(2) into DBITS\n"
-	"register: 0\n"
-	"after writing 3: 1: 3\n"
-	"read(2) into page 0: ok\n"
-	"read(2) into page 1: ok\n"
-	"read(2) into page 2: ok\n"
-	"read(2) into page 3: ok\n"
-	"after read(2) into 0 1 2 3: 4: 0 1 2 3\n"
-	"again: 0:\n"
-	"pages 0-3 hold: 5 6 7 8\n"
-	"unregister: 0\n"
+	READ_ROUNDS
 	"== read(2) into WPROTECT\n"
-	"register: 0\n"
-	"after writing 3: 1: 3\n"
-	"read(2) into page 0: ok\n"
-	"read(2) into page 1: ok\n"
-	"read(2) into page 2: ok\n"
-	"read(2) into page 3: ok\n"
-	"after read(2) into 0 1 2 3: 4: 0 1 2 3\n"
-	"again: 0:\n"
-	"pages 0-3 hold: 5 6 7 8\n"
-	"unregister: 0\n"
+	READ_ROUNDS
 	"== ALL\n"
 	"ids: 0 1 2 3\n"
 	"ALL max 64: 8: 9 14 16 23 2 5 24 30\n"
