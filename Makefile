@@ -208,7 +208,7 @@ $(B)/tests/guest/%: tests/guest/%.c tests/guest/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $< -lcriterion
 
-$(B)/tests/posix/%: tests/posix/%.c tests/guest/harness.h $(wildcard tests/posix/*.h)
+$(B)/tests/posix/%: tests/posix/%.c tests/guest/harness.h $(wildcard tests/posix/*.h) apps/softdirty.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/guest -o $@ $< -lcriterion
 
@@ -506,7 +506,7 @@ BENCH_PACKAGES := gnuplot-nox
 
 # An app's native-Linux build: the same sources with *_linux.c in place
 # of the exo backend.
-$(B)/bench/%-linux: $(wildcard apps/*/*.c apps/*/*.h)
+$(B)/bench/%-linux: $(wildcard apps/*/*.c apps/*/*.h apps/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -o $@ $(filter-out %_exo.c,$(wildcard apps/$*/*.c))
 

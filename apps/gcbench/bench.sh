@@ -50,9 +50,10 @@ case $REPS in '' | *[!0-9]* | 0) echo "gcbench bench: GCBENCH_REPS must be a pos
 . "$(dirname "${BASH_SOURCE[0]}")/../bench-common.sh"
 echo "gcbench: $machine"
 
-# Does this kernel keep soft-dirty bits? apps/vmbench/backend_linux.c's
-# probe: write "4" to clear_refs, write a page, read bit 55 of its
-# pagemap entry (perl: the page must be this process's own).
+# Does this kernel keep soft-dirty bits? apps/softdirty.h's probe (the
+# one vmbench and tests/posix/test_gc use), in perl since the page must be
+# this process's own: write "4" to clear_refs, write a page, read bit 55
+# of its pagemap entry.
 if perl -e '
 	open(my $c, ">", "/proc/self/clear_refs") or exit 1;
 	my $buf = "x" x 8192;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "../softdirty.h"
 
 #ifndef PAGEMAP_SCAN
 struct pm_scan_arg {
@@ -86,25 +87,6 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	signal(sig, SIG_DFL); /* not ours: die of it */
 }
 
-static int probe_soft_dirty(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY);
-	if (fd < 0)
-		return 0;
-	int ok = write(fd, "4", 1) == 1;
-	close(fd);
-	if (!ok)
-		return 0;
-	static volatile uint64_t probe[512];
-	probe[0] = 1;
-	uint64_t page = (uint64_t)(uintptr_t)probe / BE_PAGE, entry = 0;
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	ok = fd >= 0 && pread(fd, &entry, 8, (off_t)(page * 8)) == 8;
-	if (fd >= 0)
-		close(fd);
-	return ok && (entry >> 55 & 1);
-}
-
 int be_init(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER };
@@ -124,7 +106,7 @@ int be_init(void)
 	snprintf(describe, sizeof describe, "linux %s on %s", u.release, model);
 	sigaction(SIGSEGV, &sa, NULL);
 	memfd = memfd_create("vmbench", MFD_CLOEXEC);
-	soft_dirty = probe_soft_dirty();
+	soft_dirty = host_soft_dirty();
 	return memfd < 0 ? -1 : 0;
 }
 

@@ -24,6 +24,7 @@
  * through emulated ring 0 there).
  */
 #include "posix.h"
+#include "../../apps/softdirty.h"
 
 #include <stdint.h>
 
@@ -37,26 +38,6 @@ static void need(const char *p)
 	if (access(p, X_OK) != 0)
 		cr_skip_test("%s missing: tests/programs/build.sh build fetches and builds it "
 			     "(needs the Debian archive)", p);
-}
-
-/* Does this kernel keep soft-dirty bits? */
-static int host_soft_dirty(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY);
-	if (fd < 0)
-		return 0;
-	int ok = write(fd, "4", 1) == 1;
-	close(fd);
-	if (!ok)
-		return 0;
-	static volatile uint64_t probe[512];
-	probe[0] = 1;
-	uint64_t entry = 0;
-	fd = open("/proc/self/pagemap", O_RDONLY);
-	ok = fd >= 0 && pread(fd, &entry, 8, (off_t)((uintptr_t)probe / 4096 * 8)) == 8;
-	if (fd >= 0)
-		close(fd);
-	return ok && (entry >> 55 & 1);
 }
 
 static void native(const char *dir, char *const argv[], struct exo_result *r)
