@@ -2,7 +2,8 @@
 # apps/bench-common.sh: what every benchmark script (apps/*/bench.sh)
 # starts with, sourced after it set $run: a fresh scratch directory with a
 # facts file and fact(), and the machine the figures come from (cpu,
-# cores, kernel, kvm, kvmkind, machine, date), which every table prints.
+# cores, kernel, kvm, kvmkind, machine, date), which every table prints;
+# and fail_reason, which says why a run failed.
 rm -rf "$run"
 mkdir -p "$run"
 facts=$run/facts.tsv
@@ -21,3 +22,14 @@ else
 fi
 machine="$cpu, $cores cores, Linux $kernel, KVM: $kvmkind"
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# fail_reason ERRFILE STATUS LINES NOISE: why a run failed: timed out
+# (status 124 or 137, after the script's $TIMEOUT seconds), or the last
+# line of ERRFILE that matches the extended regular expression LINES (the
+# run's own messages) and not NOISE (its statistics), with the status.
+fail_reason() {
+	local r
+	case $2 in 124 | 137) echo "timed out after $TIMEOUT s (exit status $2)"; return ;; esac
+	r=$(grep -hE "$3" "$1" 2>/dev/null | grep -vE "$4" | tail -1 || true)
+	echo "${r:+$r; }exit status $2"
+}

@@ -56,12 +56,7 @@ echo "guests: load average at the start: $load0 (other work on the machine shows
 
 # reason ERRFILE STATUS: why an exo run failed: timed out, or exo's last
 # own line that is not a statistic, with the exit status.
-reason() {
-	local r
-	case $2 in 124 | 137) echo "timed out after $TIMEOUT s (exit status $2)"; return ;; esac
-	r=$(grep -E '^(exo|rawkvm|spawn|pipe): ' "$1" 2>/dev/null | grep -v ': stats: ' | tail -1 || true)
-	echo "${r:+$r; }exit status $2"
-}
+reason() { fail_reason "$1" "$2" '^(exo|rawkvm|spawn|pipe): ' ': stats: '; }
 
 # spawn ID ERRFILE CMD...: one timed run of CMD (stdout discarded, stderr
 # to ERRFILE) into facts as "s ID WALL_NS RSS_KIB CG_PEAK CG_KMEM STATUS",

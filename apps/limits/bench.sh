@@ -59,12 +59,7 @@ echo "limits: $machine"
 echo "limits: load average at the start: $load0"
 
 # why ERRFILE STATUS: a failed run's last own line and its status.
-why() {
-	local r
-	case $2 in 124 | 137) echo "timed out after $TIMEOUT s (exit status $2)"; return ;; esac
-	r=$(grep -E '^(exo|limits|kvmexit|rawkvm|spawn): ' "$1" 2>/dev/null | grep -v ': stats: ' | tail -1 || true)
-	echo "${r:+$r; }exit status $2"
-}
+why() { fail_reason "$1" "$2" '^(exo|limits|kvmexit|rawkvm|spawn): ' ': stats: '; }
 
 # --------------------------------------------- hypercall against KVM exit
 

@@ -81,11 +81,8 @@ CG=${REPLACE_CGROUP:-$(cgroup_dir)}
 # reason ERRFILE STATUS: why a run failed: timed out, or the last line
 # that says an error (exo's own, the guest's, replace-scan's).
 reason() {
-	local r
-	case $2 in 124 | 137) echo "timed out after $TIMEOUT s (exit status $2)"; return ;; esac
-	r=$(grep -hE '^(exo|replace-scan|[a-z]+: replace|[a-z]+: revoke): ' "$1" 2>/dev/null |
-		grep -vE ': (stats|vm): |: batch [0-9]+:|: got [0-9]+ frames' | tail -1 || true)
-	echo "${r:+$r; }exit status $2"
+	fail_reason "$1" "$2" '^(exo|replace-scan|[a-z]+: replace|[a-z]+: revoke): ' \
+		': (stats|vm): |: batch [0-9]+:|: got [0-9]+ frames'
 }
 
 # exorun ID OUT CMD...: one exo run with --stats; its console and exo's
