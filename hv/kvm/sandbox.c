@@ -159,9 +159,9 @@ static const struct allowed gdb_allowed[] = {
 	{ SYS_recvfrom,         "gdb.c: recv(MSG_DONTWAIT) for gdb's ^C while the guest runs" },
 };
 static const unsigned gdb_ioctl_allowed[] = {
-	KVM_GET_SREGS,             /* gdb.c: segment registers, fs_base, gs_base */
-	KVM_GET_FPU,               /* gdb.c: x87 and SSE registers */
-	KVM_TRANSLATE,             /* gdb.c: gdb's virtual addresses */
+	KVM_GET_SREGS,             /* gdb_target.c: segment registers, fs_base, gs_base */
+	KVM_GET_FPU,               /* gdb_target.c: x87 and SSE registers */
+	KVM_TRANSLATE,             /* gdb_target.c: gdb's virtual addresses */
 };
 
 /* The kernel's first real-time signal: glibc keeps it and the next for
