@@ -24,9 +24,13 @@
  *          handler (limits_pf_null: skip the load, iretq): the bare fault
  *   then libos/vm takes over (vm_init, in the ring `exo run --ring` asks
  *   for; auto by default) and application code runs in ring R:
- *   trapR  libos/vm's TRAP: a load from an unmapped page of a region to
- *          the region's handler, which skips the load (no protection
- *          change: a bare trap through libos/vm's fault path)
+ *   trapR  libos/vm's TRAP: a load from a page of a region, mapped with
+ *          no access, to the region's handler, which skips the load (no
+ *          protection change: a bare trap through libos/vm's fault path)
+ *   then one more fault, split where the handler begins:
+ *   split R IN OUT  ticks from just before the faulting call to the
+ *          handler's first instruction (limits_split_handler's rdtsc), and
+ *          from there to just after the call returned
  *   and in ring 3 only:
  *   hc3    EXO_HC_INFO from ring 3 (the stub's `out` raises #GP, guestlib
  *          makes the call from ring 0: one extra trap, no extra exit)
@@ -61,7 +65,18 @@ __asm__(".text\n"
 	"limits_pf_null:\n"
 	"	addq $3, 8(%rsp)\n"	/* RIP, above the error code */
 	"	addq $8, %rsp\n"	/* the error code */
-	"	iretq\n");
+	"	iretq\n"
+	".globl limits_split_handler\n"
+	"limits_split_handler:\n"	/* a vm_handler whose first instruction reads the TSC */
+	"	rdtsc\n"
+	"	movl %eax, split_lo(%rip)\n"
+	"	movl %edx, split_hi(%rip)\n"
+	"	movq 24(%rdi), %rax\n"	/* f->regs */
+	"	addq $3, 136(%rax)\n"	/* regs->rip: past limits_touch's load */
+	"	movl $1, %eax\n"	/* VM_RETRY */
+	"	ret\n");
+int limits_split_handler(struct vm_fault *f, void *arg);
+uint32_t split_lo, split_hi;
 
 #define BARE_VA 0x10000ull       /* never mapped: nothing maps the low 4 GiB */
 #define TRAP_VA 0x200000000ull   /* a region with a handler and no pages */
@@ -129,8 +144,9 @@ static int skip(struct vm_fault *f, void *arg)
 
 static void trap(const char *row, uint64_t ops)
 {
-	if (vm_region(TRAP_VA, VM_PAGE, VM_R | VM_W, 0, skip, 0) < 0)
-		fail("vm_region failed");
+	if (vm_region(TRAP_VA, VM_PAGE, VM_R | VM_W, 0, skip, 0) < 0 || vm_map(TRAP_VA, 1, VM_R) < 0 ||
+	    vm_prot1(TRAP_VA, 0) < 0)
+		fail("vm_region, vm_map or vm_prot1 failed");
 	for (unsigned r = 0; r < reps; r++) {
 		uint64_t before = trapped, x0 = exits_now(), t0 = exo_rdtsc();
 		for (uint64_t i = 0; i < ops; i++)
@@ -142,8 +158,19 @@ static void trap(const char *row, uint64_t ops)
 	}
 	uint64_t gpa;
 	unsigned prot;
-	if (vm_query(TRAP_VA, &gpa, &prot))
-		fail("the trap page became mapped");
+	if (vm_query(TRAP_VA, &gpa, &prot) != 1 || prot != 0)
+		fail("the trap page's protection changed");
+	/* The split: the same fault to a handler that reads the TSC first. */
+	if (vm_trap(TRAP_VA, limits_split_handler, 0) < 0)
+		fail("vm_trap failed");
+	limits_touch(TRAP_VA); /* warm: the row's faults were on the same page */
+	uint64_t t0 = exo_rdtsc();
+	limits_touch(TRAP_VA);
+	uint64_t t1 = exo_rdtsc(), th = (uint64_t)split_hi << 32 | split_lo;
+	if (th <= t0 || th >= t1)
+		fail("the split handler did not run inside the fault");
+	exo_printf("split %d %lu %lu\n", (int)vm_ring(), (unsigned long)(th - t0),
+		   (unsigned long)(t1 - th));
 }
 
 int main(int argc, char **argv)

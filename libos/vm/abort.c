@@ -43,6 +43,7 @@ static int table_taken(uint64_t *e, uint64_t va)
 	}
 	lost_table = 1;
 	*e = 0;
+	vm_leaf_forget();
 	return 1;
 }
 

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libos/vm/entry.S: page faults from ring 3, handled in ring 3.
+ * libos/vm/entry.S: the #PF gates: ring-0 mode's, and ring-3 mode's, which
+ * hands faults from ring 3 back to ring 3.
  *
  * In ring-3 mode libos/vm installs vm_pf_entry as the #PF gate. A fault
  * from ring 0 goes on to guestlib's ordinary entry. A fault from ring 3 is
  * turned around in a few instructions: CR2 and the CPU frame are written
  * into a struct exo_trap_frame at the top of the fault stack, and iretq
  * resumes ring 3 at vm_upf_entry on that frame. There the general
- * registers join it, vm_user_fault dispatches it natively, and the
+ * registers join it, vm_fault dispatches it natively, and the
  * faulting instruction is resumed without going back through ring 0.
  *
  * The fault stack is in the image, so it is always mapped: the library
@@ -23,12 +24,98 @@
  * (never mapped) with rdi = va and rsi = pages flushes them (rsi = 0:
  * reload CR3) and skips the 3-byte load.
  */
+#include "exo/frame.h"
+#include "fault_asm.h"
+
 #define VM_GATE_VA 0x2000
 #define FRAME 192 /* struct exo_trap_frame (176) + cr2, 16-aligned */
 #define SEL_UCODE 0x2b
 #define SEL_UDATA 0x23
 
 #define FAULT_STACK 32768
+
+/*
+ * Every fault from the application's ring, in that ring, on its frame at
+ * (%rsp) (16-aligned), with the faulting address in %rdi: dispatched, and
+ * back here only to resume the faulting instruction.
+ *
+ * The case a collector's barrier or a DSM takes on every fault is decided
+ * here, in as few instructions as it can: a mapped 4 KiB page (present,
+ * or with no access) of the region the last lookup found
+ * (vm_region_last), in the page table the last lookup used (vm_pt_tag,
+ * vm_pt_cached: vm_leaf4k), in a region with a handler. That is no scan
+ * and no walk: the handler gets its struct vm_fault, built on this stack,
+ * after about 30 instructions. A spurious fault (a raise left a stale,
+ * stricter TLB entry, which the fault dropped) is retried without
+ * troubling it. Everything else, and a handler's VM_FAIL, goes to C
+ * (fault.c). Interrupts are masked first: a revocation request must not
+ * change the entry between the look and the call.
+ */
+.macro FAULT_DISPATCH
+	cld				/* an interrupt gate keeps DF; C wants it clear */
+	incl	exo_mask_depth(%rip)
+	movq	vm_region_last(%rip), %rdx
+	cmpq	VMR_START(%rdx), %rdi
+	jb	8f
+	cmpq	VMR_END(%rdx), %rdi
+	jae	8f
+	movq	%rdi, %rax
+	shrq	$21, %rax
+	cmpq	vm_pt_tag(%rip), %rax
+	jne	8f
+	movq	VMR_HANDLER(%rdx), %rcx
+	testq	%rcx, %rcx
+	jz	8f
+	movl	%edi, %eax
+	shrl	$12, %eax
+	andl	$511, %eax
+	movq	vm_pt_cached(%rip), %rsi
+	movq	(%rsi,%rax,8), %rax	/* the entry */
+	movq	VMF_ERROR_CODE(%rsp), %rsi
+	testb	$VMA_PTE_P, %al
+	jnz	5f
+	testl	$VMA_PTE_PROTNONE, %eax
+	jz	8f			/* not mapped: out, demand-zero or no page */
+6:	incq	vm_fault_count(%rip)
+	movq	%rsp, %rax
+	pushq	%rax			/* struct vm_fault: regs */
+	pushq	VMF_RIP+8(%rsp)		/* rip */
+	pushq	%rsi			/* error_code */
+	pushq	%rdi			/* addr */
+	movq	%rsp, %rdi
+	movq	VMR_ARG(%rdx), %rsi
+	call	*%rcx
+	cmpl	$VMA_RETRY, %eax
+	jne	7f
+	addq	$32, %rsp
+	jmp	9f
+5:	testb	$VMA_PF_WRITE, %sil	/* present: spurious unless it refuses the access */
+	jz	1f
+	testb	$VMA_PTE_W, %al
+	jz	6b
+1:	testb	$VMA_PF_USER, %sil
+	jz	1f
+	testb	$VMA_PTE_U, %al
+	jz	6b
+1:	testb	$VMA_PF_EXEC, %sil
+	jz	1f
+	testq	%rax, %rax		/* NX */
+	js	6b
+1:	incq	vm_fault_count(%rip)
+	jmp	9f
+7:	movq	24(%rsp), %rdi		/* the handler refused: the frame ... */
+	movq	0(%rsp), %rsi		/* ... and the address */
+	call	exo_trap_report		/* does not return */
+8:	movq	%rdi, %rsi
+	movq	%rsp, %rdi
+	call	vm_fault		/* fault.c: everything else */
+9:	decl	exo_mask_depth(%rip)
+	jnz	1f
+	cmpl	$0, exo_deferred_any(%rip)
+	je	1f
+	call	exo_run_deferred
+1:
+.endm
 
 	.bss
 	.balign 16
@@ -92,6 +179,24 @@ gate:					/* the CPU frame is at 8(%rsp) */
 	addq	$3, (%rsp)		/* past the gate's load */
 	iretq
 
+/*
+ * Ring-0 mode's #PF gate: the application, the library and the handlers
+ * share ring 0, so the fault is dispatched where it lands, with no detour
+ * through guestlib's vector table and handler lookup: the frame guestlib's
+ * stubs would build (vector, every general register: a handler may read
+ * or change any of them, as posix-shim's signal delivery does), CR2, and
+ * a call. A fault in a handler nests on the same stack.
+ */
+	.globl	vm_pf_entry0
+vm_pf_entry0:
+	pushq	$14
+	EXO_PUSH_GPRS
+	movq	%cr2, %rdi
+	FAULT_DISPATCH
+	EXO_POP_GPRS
+	addq	$16, %rsp	/* vector and error code */
+	iretq
+
 /* Ring 3, on the frame vm_pf_entry began on the fault stack. */
 vm_upf_entry:
 	movq	%rax, 0(%rsp)
@@ -112,10 +217,8 @@ vm_upf_entry:
 	movq	$14, 120(%rsp)
 	movq	$SEL_UCODE, 144(%rsp)
 	movq	$SEL_UDATA, 168(%rsp)
-	movq	%rsp, %rdi
-	movq	176(%rsp), %rsi
-	cld				/* C wants DF clear; popfq restores the program's */
-	call	vm_user_fault		/* returns only to retry */
+	movq	176(%rsp), %rdi	/* CR2 */
+	FAULT_DISPATCH			/* DF cleared; popfq restores the program's */
 	movq	136(%rsp), %rax
 	movq	%rax, resume_rip(%rip)
 	movq	160(%rsp), %rax

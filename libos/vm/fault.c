@@ -18,7 +18,23 @@
  * with VM_PF_LOST, which rebuilds it with vm_fill. Dispatch runs masked
  * (exo_mask), handlers included: a revocation request waits for it.
  */
+#include "fault_asm.h"
 #include "vm_impl.h"
+
+/* entry.S's fault path reads these by offset and bit. */
+_Static_assert(__builtin_offsetof(struct vm_region, start) == VMR_START, "start");
+_Static_assert(__builtin_offsetof(struct vm_region, end) == VMR_END, "end");
+_Static_assert(__builtin_offsetof(struct vm_region, handler) == VMR_HANDLER, "handler");
+_Static_assert(__builtin_offsetof(struct vm_region, arg) == VMR_ARG, "arg");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, error_code) == VMF_ERROR_CODE, "ec");
+_Static_assert(__builtin_offsetof(struct exo_trap_frame, rip) == VMF_RIP, "rip");
+_Static_assert(PTE_P == VMA_PTE_P && PTE_W == VMA_PTE_W && PTE_U == VMA_PTE_U &&
+		       PTE_PROTNONE == VMA_PTE_PROTNONE, "entry bits");
+_Static_assert(VM_PF_WRITE == VMA_PF_WRITE && VM_PF_USER == VMA_PF_USER &&
+		       VM_PF_EXEC == VMA_PF_EXEC && VM_RETRY == VMA_RETRY, "error code bits");
+_Static_assert(sizeof(struct vm_fault) == 32, "struct vm_fault: four quadwords");
+
+uint64_t vm_fault_count;
 
 static int demand_zero(struct vm_region *r, uint64_t addr)
 {
@@ -32,6 +48,7 @@ static int demand_zero(struct vm_region *r, uint64_t addr)
 			return -VM_ENOMEM;
 		}
 		*pte = (f << 12) | vm_pte_bits(r->prot) | PTE_PS;
+		vm_leaf_forget(); /* it may stand where a table was */
 		return 0;
 	}
 	/* Installed, then checked: an abort that took the frame after
@@ -107,18 +124,16 @@ out:
 	return rc;
 }
 
-/* 1 if the leaf pte (NULL: none) already allows the access that faulted. */
-static int spurious(const struct exo_trap_frame *f, const uint64_t *pte)
+/* 1 if entry e already allows the access that faulted (error code ec). */
+static inline int spurious(uint64_t ec, uint64_t e)
 {
-	if (!pte || !(*pte & PTE_P))
+	if (!(e & PTE_P))
 		return 0;
-	if ((f->error_code & VM_PF_WRITE) && !(*pte & PTE_W))
+	if ((ec & VM_PF_WRITE) && !(e & PTE_W))
 		return 0;
-	if ((f->error_code & VM_PF_USER) && !(*pte & PTE_U))
+	if ((ec & VM_PF_USER) && !(e & PTE_U))
 		return 0;
-	if ((f->error_code & VM_PF_EXEC) && (*pte & PTE_NX))
-		return 0;
-	return 1;
+	return !((ec & VM_PF_EXEC) && (e & PTE_NX));
 }
 
 static vm_handler unhandled;
@@ -130,13 +145,16 @@ void vm_set_unhandled(vm_handler h, void *arg)
 	unhandled_arg = arg;
 }
 
-/* 1 if the fault was dealt with and the instruction may be retried. */
-static int dispatch(struct exo_trap_frame *f, uint64_t addr)
+/* 1 if the fault was dealt with and the instruction may be retried. Every
+ * fault but those entry.S's fast path takes (a mapped 4 KiB page of the
+ * last region and page table used, with a handler) comes here: out pages,
+ * demand-zero, 2 MiB pages, no region, another region or page table. */
+static int dispatch(struct exo_trap_frame *f, uint64_t addr, struct vm_region *r)
 {
-	struct vm_region *r = vm_region_find(addr);
-	vm_state.stats.faults++;
 	int huge;
 	uint64_t *out = vm_leaf(addr, &huge);
+	if (out && !huge) /* the next fault here takes the short way */
+		(void)vm_leaf4k(addr);
 	if (out && !huge && vm_out(*out)) {
 		if ((*out & PTE_OUT_KIND) == PTE_OUT_REBUILD && r && r->handler) {
 			struct vm_fault vf = { addr, f->error_code | VM_PF_LOST, f->rip, f };
@@ -167,7 +185,7 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 			}
 		}
 	}
-	if (spurious(f, out)) /* a raise left a stale entry; the fault dropped it */
+	if (out && spurious(f->error_code, *out)) /* a raise left a stale entry */
 		return 1;
 	if (!r->handler)
 		return 0;
@@ -175,29 +193,29 @@ static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 	return r->handler(&vf, r->arg) == VM_RETRY;
 }
 
-/* guestlib's trap path: faults in ring-0 mode, and from ring 0 in either. */
+/* guestlib's trap path: faults from ring 0 in ring-3 mode (a library OS's
+ * code, revocation's). */
 static int vm_pf(struct exo_trap_frame *f)
 {
 	uint64_t cr2 = exo_read_cr2(); /* before anything can fault again */
 	VM_ENTER();
-	int rc = dispatch(f, cr2);
+	vm_fault_count++;
+	int rc = dispatch(f, cr2, vm_region_find(cr2));
 	VM_LEAVE();
 	return rc;
 }
 
-/* entry.S, in ring 3: the frame it saved, and CR2 right after it. */
-void vm_user_fault(struct exo_trap_frame *f, uint64_t cr2)
+/* entry.S's fault path, masked, for what it does not take itself. */
+void vm_fault(struct exo_trap_frame *f, uint64_t cr2)
 {
-	VM_ENTER();
-	if (!dispatch(f, cr2))
+	vm_fault_count++;
+	if (!dispatch(f, cr2, vm_region_find(cr2)))
 		exo_trap_report(f, cr2);
-	VM_LEAVE();
 }
 
 int vm_fault_init(void)
 {
 	exo_trap_set(14, vm_pf);
-	if (vm_state.ring == VM_RING_3)
-		exo_idt_set(14, vm_pf_entry);
+	exo_idt_set(14, vm_state.ring == VM_RING_3 ? vm_pf_entry : vm_pf_entry0);
 	return 0;
 }

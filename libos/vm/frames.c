@@ -182,6 +182,7 @@ void vm_get_stats(struct vm_stats *s)
 {
 	VM_ENTER();
 	*s = vm_state.stats;
+	s->faults = vm_fault_count;
 	s->frames_cached = ncached;
 	VM_LEAVE();
 }

@@ -59,14 +59,13 @@ static int reprot(uint64_t *pte, uint64_t n, void *arg)
 }
 
 /* One page, PROT1's and a fault handler's UNPROT: the short way, one
- * walk and one entry, and no frame to set up for more. */
-static int prot_page(uint64_t va, unsigned prot)
+ * entry, found without a walk when its page table is the last one used
+ * (vm_leaf4k: the fault that called the handler put it there), and no
+ * frame to set up for more. va is checked by the caller. */
+static inline __attribute__((always_inline)) int prot_page(uint64_t va, uint64_t bits)
 {
-	int huge;
-	if ((va & (VM_PAGE - 1)) || va < VM_USER_MIN || va >= VM_USER_MAX || !vm_prot_ok(prot))
-		return -VM_EINVAL;
-	uint64_t bits = vm_pte_bits(prot), *pte = vm_leaf(va, &huge);
-	if (!pte || huge || !vm_held(*pte))
+	uint64_t *pte = vm_leaf4k(va);
+	if (!pte || !vm_held(*pte))
 		return -VM_ENOENT;
 	uint64_t old = *pte;
 	*pte = vm_reprot(old, bits);
@@ -99,17 +98,24 @@ static int protn(uint64_t va, uint64_t npages, unsigned prot)
 	return 0;
 }
 
-int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
+int vm_prot1(uint64_t va, unsigned prot)
 {
+	if ((va & (VM_PAGE - 1)) || va < VM_USER_MIN || va >= VM_USER_MAX || !vm_prot_ok(prot))
+		return -VM_EINVAL;
 	VM_ENTER();
-	int rc = npages == 1 ? prot_page(va, prot) : protn(va, npages, prot);
+	int rc = prot_page(va, vm_pte_bits(prot));
 	VM_LEAVE();
 	return rc;
 }
 
-int vm_prot1(uint64_t va, unsigned prot)
+int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
 {
-	return vm_protn(va, 1, prot);
+	if (npages == 1)
+		return vm_prot1(va, prot);
+	VM_ENTER();
+	int rc = protn(va, npages, prot);
+	VM_LEAVE();
+	return rc;
 }
 
 int vm_unprot(uint64_t va, uint64_t npages)
@@ -117,8 +123,10 @@ int vm_unprot(uint64_t va, uint64_t npages)
 	VM_ENTER();
 	struct vm_region *r = vm_region_find(va);
 	int rc = -VM_ENOENT;
-	if (r && npages <= (r->end - va) / VM_PAGE)
-		rc = npages == 1 ? prot_page(va, r->prot) : protn(va, npages, r->prot);
+	if (npages == 1 && r) /* within the region, which is within range */
+		rc = va & (VM_PAGE - 1) ? -VM_EINVAL : prot_page(va, vm_pte_bits(r->prot));
+	else if (r && npages <= (r->end - va) / VM_PAGE)
+		rc = protn(va, npages, r->prot);
 	VM_LEAVE();
 	return rc;
 }

@@ -5,17 +5,14 @@
  */
 #include "vm_impl.h"
 
-/* The region the last lookup found, tried first: faults cluster. */
-static struct vm_region *last;
+struct vm_region *vm_region_last = &vm_state.regions[0];
 
-struct vm_region *vm_region_find(uint64_t va)
+struct vm_region *vm_region_search(uint64_t va)
 {
-	if (last && last->end && va >= last->start && va < last->end)
-		return last;
 	for (unsigned i = 0; i < VM_REGIONS_MAX; i++) {
 		struct vm_region *r = &vm_state.regions[i];
 		if (r->end && va >= r->start && va < r->end)
-			return last = r;
+			return vm_region_last = r;
 	}
 	return NULL;
 }

@@ -17,6 +17,15 @@
 #include "vm_impl.h"
 
 struct vm_state vm_state;
+uint64_t vm_pt_tag = ~0ull; /* no table remembered (vm_leaf4k) */
+uint64_t *vm_pt_cached;
+
+/* Ring 0's until vm_init chooses (vm_impl.h): no access is PTE_PROTNONE;
+ * else present, W for VM_W, NX without VM_X. */
+#define NOX (PTE_P | PTE_NX)
+uint64_t vm_prot_bits[8] = {
+	PTE_PROTNONE, NOX, NOX | PTE_W, NOX | PTE_W, PTE_P, PTE_P, PTE_P | PTE_W, PTE_P | PTE_W,
+};
 
 #define PROBE_ITERATIONS 1000
 #define EMULATED_CYCLES 200000 /* ~0.1 ms at 2 GHz: far above native */
@@ -111,6 +120,9 @@ int vm_init(uint32_t ring)
 		vm_state.ring = emulated ? VM_RING_3 : VM_RING_0;
 	else
 		vm_state.ring = ring == EXO_RING_3 ? VM_RING_3 : VM_RING_0;
+	if (vm_state.ring == VM_RING_3)
+		for (unsigned p = 1; p < 8; p++)
+			vm_prot_bits[p] |= PTE_U;
 	vm_state.pcid = vm_pcid_init();
 	if (exo_page()->flags & EXO_PAGE_F_STATS) {
 		exo_notice("vm: application code runs in ring %d (%s; a %d-iteration ring-0 loop "

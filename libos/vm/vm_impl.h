@@ -94,6 +94,13 @@ struct vm_state {
 	int abort_untold;          /* abort.c: the --stats notice waits for a safe moment */
 };
 extern struct vm_state vm_state;
+/* The page table the last 4 KiB lookup went through (vm_leaf4k): its
+ * 2 MiB tag (va >> 21; ~0 for none) and its entries. Apart from vm_state
+ * because entry.S's fault path reads them by name, as it counts faults
+ * (vm_get_stats adds vm_fault_count in). */
+extern uint64_t vm_pt_tag;
+extern uint64_t *vm_pt_cached;
+extern uint64_t vm_fault_count;
 
 /* The exported calls' bracket (vm_impl.h's header comment). */
 #define VM_ENTER() exo_mask()
@@ -172,23 +179,41 @@ static inline uint64_t *vm_leaf(uint64_t va, int *huge)
 		return NULL;
 	return &vm_phys(*pd & PTE_ADDR)[(va >> 12) & 511];
 }
+/*
+ * The 4 KiB leaf entry for va, or NULL (no table, or a 2 MiB or 1 GiB page
+ * stands there: callers that care ask vm_leaf). The table of the last
+ * lookup is remembered by its 2 MiB tag, so a fault and the UNPROT in its
+ * handler, or PROT1s nearby, walk at most once. Page tables are never
+ * freed while the guest runs; a table stops being the one for its 2 MiB
+ * only where a 2 MiB page is made over it (fault.c) or abort takes it,
+ * and both call vm_leaf_forget.
+ */
+static inline uint64_t *vm_leaf4k(uint64_t va)
+{
+	if ((va >> 21) == vm_pt_tag)
+		return &vm_pt_cached[(va >> 12) & 511];
+	int huge;
+	uint64_t *pte = vm_leaf(va, &huge);
+	if (!pte || huge)
+		return NULL;
+	vm_pt_tag = va >> 21;
+	vm_pt_cached = pte - ((va >> 12) & 511);
+	return pte;
+}
+static inline void vm_leaf_forget(void)
+{
+	vm_pt_tag = ~0ull;
+}
 /* The page table (512 entries) covering *va, or NULL with *va moved to
  * the end of the hole (or 2 MiB page) it lies in. */
 uint64_t *vm_table(uint64_t *va);
-/* The entry bits for prot (with the user bit in ring-3 mode). Inline,
- * as the checks below: PROT1, UNPROT and every fault run them. */
+/* The entry bits for each prot (VM_R | VM_W | VM_X), with the user bit
+ * in ring-3 mode: ring.c fills the table as the ring is chosen. A load,
+ * not a computation: PROT1, UNPROT and every demand-zero fault ask. */
+extern uint64_t vm_prot_bits[8];
 static inline uint64_t vm_pte_bits(unsigned prot)
 {
-	if (!(prot & (VM_R | VM_W | VM_X)))
-		return PTE_PROTNONE;
-	uint64_t bits = PTE_P;
-	if (prot & VM_W)
-		bits |= PTE_W;
-	if (!(prot & VM_X))
-		bits |= PTE_NX;
-	if (vm_state.ring == VM_RING_3)
-		bits |= PTE_U;
-	return bits;
+	return vm_prot_bits[prot & 7];
 }
 /* A frame behind it (present, or mapped with no access). Inline, like
  * vm_owns: revocation runs them per page, in ring 0, which some hosts
@@ -228,8 +253,19 @@ static inline int vm_allows(uint64_t now, uint64_t before)
 void vm_tlb_flush(uint64_t va, uint64_t npages);
 void vm_tlb_flush_all(void);
 
-/* region.c */
-struct vm_region *vm_region_find(uint64_t va);
+/* region.c: the region va lies in, or NULL. The one the last lookup
+ * found is tried first, inline (faults, PROT1 and UNPROT cluster); it
+ * always points at a slot, an empty one (end 0) matching nothing, so a
+ * removed region is never found through it. */
+extern struct vm_region *vm_region_last;
+struct vm_region *vm_region_search(uint64_t va);
+static inline struct vm_region *vm_region_find(uint64_t va)
+{
+	struct vm_region *r = vm_region_last;
+	if (va >= r->start && va < r->end)
+		return r;
+	return vm_region_search(va);
+}
 /* A page-aligned, non-empty, non-overflowing range in the lower half. */
 static inline int vm_range_ok(uint64_t va, uint64_t len)
 {
@@ -253,6 +289,10 @@ int vm_fault_init(void);
  * VM_GATE_VA in ring 3 flushes n pages from va (n == 0: reload CR3). */
 #define VM_GATE_VA 0x2000ull
 void vm_pf_entry(void);
+/* entry.S: ring-0 mode's #PF gate. Both take the common case themselves
+ * and call vm_fault (fault.c, masked) for the rest. */
+void vm_pf_entry0(void);
+void vm_fault(struct exo_trap_frame *f, uint64_t cr2);
 
 /* pcid.c: 1 if PCIDs are on, 0 if CPUID lacks them, -1 if CR4 refused. */
 int vm_pcid_init(void);
