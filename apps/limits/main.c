@@ -30,7 +30,8 @@
  *   then one more fault, split where the handler begins:
  *   split R IN OUT  ticks from just before the faulting call to the
  *          handler's first instruction (limits_split_handler's rdtsc), and
- *          from there to just after the call returned
+ *          from there to just after the call returned; "split bare" is
+ *          the same through a null gate that reads the TSC first
  *   and in ring 3 only:
  *   hc3    EXO_HC_INFO from ring 3 (the stub's `out` raises #GP, guestlib
  *          makes the call from ring 0: one extra trap, no extra exit)
@@ -66,6 +67,14 @@ __asm__(".text\n"
 	"	addq $3, 8(%rsp)\n"	/* RIP, above the error code */
 	"	addq $8, %rsp\n"	/* the error code */
 	"	iretq\n"
+	".globl limits_pf_split\n"
+	"limits_pf_split:\n"	/* the null gate, reading the TSC first */
+	"	rdtsc\n"
+	"	movl %eax, split_lo(%rip)\n"
+	"	movl %edx, split_hi(%rip)\n"
+	"	addq $3, 8(%rsp)\n"
+	"	addq $8, %rsp\n"
+	"	iretq\n"
 	".globl limits_split_handler\n"
 	"limits_split_handler:\n"	/* a vm_handler whose first instruction reads the TSC */
 	"	rdtsc\n"
@@ -76,6 +85,7 @@ __asm__(".text\n"
 	"	movl $1, %eax\n"	/* VM_RETRY */
 	"	ret\n");
 int limits_split_handler(struct vm_fault *f, void *arg);
+void limits_pf_split(void);
 uint32_t split_lo, split_hi;
 
 #define BARE_VA 0x10000ull       /* never mapped: nothing maps the low 4 GiB */
@@ -130,6 +140,21 @@ static void bare(const char *row, uint64_t ops)
 	}
 }
 
+/* One fault at va, to a handler or gate that reads the TSC first:
+ * "split WHAT IN OUT", ticks from just before the faulting call to that
+ * rdtsc and from there to just after the call. The bare gate's IN is the
+ * harness's and the CPU's share of every IN: less it, a TRAP's IN is the
+ * instructions libos/vm runs before the handler's first. */
+static void split(const char *what, uint64_t va)
+{
+	uint64_t t0 = exo_rdtsc();
+	limits_touch(va);
+	uint64_t t1 = exo_rdtsc(), th = (uint64_t)split_hi << 32 | split_lo;
+	if (th <= t0 || th >= t1)
+		fail("the split's handler did not run inside the fault");
+	exo_printf("split %s %lu %lu\n", what, (unsigned long)(th - t0), (unsigned long)(t1 - th));
+}
+
 static uint64_t trapped;
 
 static int skip(struct vm_fault *f, void *arg)
@@ -164,13 +189,7 @@ static void trap(const char *row, uint64_t ops)
 	if (vm_trap(TRAP_VA, limits_split_handler, 0) < 0)
 		fail("vm_trap failed");
 	limits_touch(TRAP_VA); /* warm: the row's faults were on the same page */
-	uint64_t t0 = exo_rdtsc();
-	limits_touch(TRAP_VA);
-	uint64_t t1 = exo_rdtsc(), th = (uint64_t)split_hi << 32 | split_lo;
-	if (th <= t0 || th >= t1)
-		fail("the split handler did not run inside the fault");
-	exo_printf("split %d %lu %lu\n", (int)vm_ring(), (unsigned long)(th - t0),
-		   (unsigned long)(t1 - th));
+	split(vm_ring() == VM_RING_3 ? "3" : "0", TRAP_VA);
 }
 
 int main(int argc, char **argv)
@@ -196,6 +215,8 @@ int main(int argc, char **argv)
 	hc("hc0", hc_ops);
 	exo_idt_set(14, limits_pf_null);
 	bare("pf0", pf_ops);
+	exo_idt_set(14, limits_pf_split);
+	split("bare", BARE_VA);
 	exo_idt_set(14, 0);
 
 	if (vm_init(exo_page()->ring_request) < 0)

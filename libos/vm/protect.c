@@ -98,12 +98,44 @@ static int protn(uint64_t va, uint64_t npages, unsigned prot)
 	return 0;
 }
 
-int vm_prot1(uint64_t va, unsigned prot)
+/* The one mapped page at va in the page table vm_leaf4k remembers, or
+ * NULL. Inline and with no walk: a handler's UNPROT of the page that
+ * faulted, and PROT1 near the last one, find it here (vm_leaf4k's rule
+ * keeps it true). */
+static inline uint64_t *cached_mapped(uint64_t va)
+{
+	if ((va >> 21) != vm_pt_tag)
+		return NULL;
+	uint64_t *pte = &vm_pt_cached[(va >> 12) & 511];
+	return vm_mapped(*pte) ? pte : NULL;
+}
+
+/* A mapped entry's protection replaced by bits; the TLB flushed if that
+ * lowered it. */
+static inline void reprot_mapped(uint64_t va, uint64_t *pte, uint64_t bits)
+{
+	uint64_t old = *pte;
+	*pte = (old & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
+	if (!vm_allows(bits, old))
+		vm_tlb_flush(va, 1);
+}
+
+static __attribute__((noinline)) int prot1(uint64_t va, unsigned prot)
+{
+	return prot_page(va, vm_pte_bits(prot));
+}
+
+VM_HOT int vm_prot1(uint64_t va, unsigned prot)
 {
 	if ((va & (VM_PAGE - 1)) || va < VM_USER_MIN || va >= VM_USER_MAX || !vm_prot_ok(prot))
 		return -VM_EINVAL;
 	VM_ENTER();
-	int rc = prot_page(va, vm_pte_bits(prot));
+	uint64_t *pte = cached_mapped(va);
+	int rc = 0;
+	if (__builtin_expect(pte != NULL, 1))
+		reprot_mapped(va, pte, vm_pte_bits(prot));
+	else
+		rc = prot1(va, prot);
 	VM_LEAVE();
 	return rc;
 }
@@ -118,15 +150,27 @@ int vm_protn(uint64_t va, uint64_t npages, unsigned prot)
 	return rc;
 }
 
-int vm_unprot(uint64_t va, uint64_t npages)
+static __attribute__((noinline)) int unprot(uint64_t va, uint64_t npages)
+{
+	struct vm_region *r = vm_region_find(va);
+	if (npages == 1 && r) /* within the region, which is within range */
+		return va & (VM_PAGE - 1) ? -VM_EINVAL : prot_page(va, vm_pte_bits(r->prot));
+	if (r && npages <= (r->end - va) / VM_PAGE)
+		return protn(va, npages, r->prot);
+	return -VM_ENOENT;
+}
+
+VM_HOT int vm_unprot(uint64_t va, uint64_t npages)
 {
 	VM_ENTER();
-	struct vm_region *r = vm_region_find(va);
-	int rc = -VM_ENOENT;
-	if (npages == 1 && r) /* within the region, which is within range */
-		rc = va & (VM_PAGE - 1) ? -VM_EINVAL : prot_page(va, vm_pte_bits(r->prot));
-	else if (r && npages <= (r->end - va) / VM_PAGE)
-		rc = protn(va, npages, r->prot);
+	struct vm_region *r = vm_region_last;
+	uint64_t *pte;
+	int rc = 0;
+	if (__builtin_expect(npages == 1 && va >= r->start && va < r->end && !(va & (VM_PAGE - 1)) &&
+				     (pte = cached_mapped(va)) != NULL, 1))
+		reprot_mapped(va, pte, vm_pte_bits(r->prot));
+	else
+		rc = unprot(va, npages);
 	VM_LEAVE();
 	return rc;
 }

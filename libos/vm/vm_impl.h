@@ -102,6 +102,10 @@ extern uint64_t vm_pt_tag;
 extern uint64_t *vm_pt_cached;
 extern uint64_t vm_fault_count;
 
+/* The few calls on every fault's way (PROT1, UNPROT): no frame pointer,
+ * whatever the build's debugging flags, so their short way stays short. */
+#define VM_HOT __attribute__((optimize("omit-frame-pointer")))
+
 /* The exported calls' bracket (vm_impl.h's header comment). */
 #define VM_ENTER() exo_mask()
 #define VM_LEAVE() exo_unmask()
