@@ -24,6 +24,11 @@ static void all_checks_pass(const char *ring)
 		"ok: mapping over a mapping: VM_EEXIST\n",
 		"ok: the clock picks the untouched page\n",
 		"ok: one fault maps the whole 2 MiB page\n",
+		"ok: the nested fault went to its own region, and the outer one finished\n",
+		"ok: faults in one table alternate between the regions' own handlers\n",
+		"ok: a write after the raise: no handler\n",
+		"ok: a fault in the removed region goes to the unhandled handler, not to a\n",
+		"ok: PROT1 inside it: VM_ENOENT (a 2 MiB page), not the old table's entry\n",
 		"vm: 0 failures\n",
 	};
 	for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)

@@ -6,7 +6,9 @@
  *
  *   vm            every check below (among them the fault path's
  *                 shortcuts: a region changed under its last-hit cache, a
- *                 remapped page, a fault inside a handler)
+ *                 remapped page, a fault inside a handler, two regions in
+ *                 one remembered page table, a region removed under it, a
+ *                 2 MiB page made over it, a spurious fault after a raise)
  *   vm stack      (ring 3) take a fault on a demand-zero stack whose next
  *                 page is not mapped yet: the handler must run on libos/vm's
  *                 own fault stack and leave that page alone
@@ -109,6 +111,60 @@ static int fault_inside(struct vm_fault *f, void *arg)
 	return vm_unprot(f->addr & ~(VM_PAGE - 1), 1) == 0 ? VM_RETRY : VM_FAIL;
 }
 
+static struct seen unhandled_seen;
+
+/* For a page in no region (no region to UNPROT to): opens it. */
+static int count_and_open(struct vm_fault *f, void *arg)
+{
+	struct seen *s = arg;
+	s->count++;
+	s->addr = f->addr;
+	return vm_prot1(f->addr & ~(VM_PAGE - 1), VM_R) == 0 ? VM_RETRY : VM_FAIL;
+}
+
+/* The remembered page table (vm_leaf4k) and region (vm_region_last):
+ * two regions sharing one table, a region removed under both, a 2 MiB
+ * page made over the remembered table, a raise the TLB may not know of. */
+static void shortcuts_table(void)
+{
+	static struct seen a, b, c;
+	uint64_t h = REGION(13);
+	check(vm_region(h, 4 * VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &a) == 0 &&
+	      vm_region(h + 4 * VM_PAGE, 4 * VM_PAGE, VM_R | VM_W, 0, record_and_unprot, &b) == 0 &&
+	      vm_map(h, 8, 0) == 8, "two regions, handlers a and b, in one page table, no access");
+	(void)*at(h + VM_PAGE);
+	(void)*at(h + 5 * VM_PAGE);
+	(void)*at(h + 2 * VM_PAGE);
+	check(a.count == 2 && b.count == 1 && b.addr == h + 5 * VM_PAGE && a.addr == h + 2 * VM_PAGE,
+	      "faults in one table alternate between the regions' own handlers");
+	/* A raise leaves no flush behind: a write the TLB still refuses is a
+	 * spurious fault, retried without the handler. */
+	(void)*at(h + VM_PAGE);
+	check(vm_prot1(h + VM_PAGE, VM_R) == 0 && *at(h + VM_PAGE) == 0 &&
+	      vm_unprot(h + VM_PAGE, 1) == 0, "PROT1 read-only, read, UNPROT (a raise)");
+	*at(h + VM_PAGE) = 9;
+	check(a.count == 2 && *at(h + VM_PAGE) == 9, "a write after the raise: no handler");
+	/* The region removed, its pages left: the next fault is nobody's. */
+	check(vm_region_remove(h) == 0, "region a removed, its no-access pages left mapped");
+	vm_set_unhandled(count_and_open, &unhandled_seen);
+	(void)*at(h + 3 * VM_PAGE);
+	vm_set_unhandled(0, 0);
+	check(a.count == 2 && unhandled_seen.count == 1 && unhandled_seen.addr == h + 3 * VM_PAGE,
+	      "a fault in the removed region goes to the unhandled handler, not to a");
+	/* A 2 MiB page made over the remembered table: PROT1 at a page that
+	 * table still maps must see the 2 MiB page, not the table. */
+	check(vm_region_remove(h + 4 * VM_PAGE) == 0 &&
+	      vm_region(h, VM_HUGE, VM_R | VM_W, VM_DEMAND_ZERO | VM_HUGE_PAGES, record_and_unprot,
+			&c) == 0, "both removed (pages left), a 2 MiB demand-zero region there");
+	uint64_t v = *at(h + 9 * VM_PAGE); /* not mapped in the old table: a 2 MiB page comes */
+	uint64_t gpa;
+	unsigned prot;
+	check(v == 0 && c.count == 0 && vm_query(h + 5 * VM_PAGE, &gpa, &prot) == 1 &&
+	      prot == (VM_R | VM_W), "one fault made the 2 MiB page over the old table");
+	check(vm_prot1(h + 5 * VM_PAGE, 0) == -VM_ENOENT && *at(h + 5 * VM_PAGE) == 0 && c.count == 0,
+	      "PROT1 inside it: VM_ENOENT (a 2 MiB page), not the old table's entry");
+}
+
 /* The fault path's shortcuts (one walk per fault, a last-hit region):
  * a region that changed under the cache, a page remapped to another
  * frame, a fault inside a handler that switches the cached region. */
@@ -142,6 +198,7 @@ static void shortcuts(void)
 	*at(p) = 5;
 	check(outer.count == 1 && inner_seen.count == 1 && inner_seen.addr == q && *at(p) == 5,
 	      "the nested fault went to its own region, and the outer one finished");
+	shortcuts_table();
 }
 
 static void dirty(void)
