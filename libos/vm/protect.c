@@ -117,7 +117,7 @@ static inline void reprot_mapped(uint64_t va, uint64_t *pte, uint64_t bits)
 	uint64_t old = *pte;
 	*pte = (old & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
 	if (!vm_allows(bits, old))
-		vm_tlb_flush(va, 1);
+		vm_tlb_flush_page(va);
 }
 
 static __attribute__((noinline)) int prot1(uint64_t va, unsigned prot)
