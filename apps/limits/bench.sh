@@ -253,8 +253,17 @@ bochs=$out/vmbench-bochs.out
 if [ -f "$bochs" ] && grep -q '^limits-r0: rep ' "$bochs"; then
 	tr -d '\r' <"$bochs" >"$run/bochs.out"
 	awk -v json="$out/limits-bochs.json" -f "$(dirname "${BASH_SOURCE[0]}")/../bench-stats.awk" \
+		-v before="$(dirname "${BASH_SOURCE[0]}")/../vmbench/bochs-before.txt" \
 		-f /dev/stdin "$run/bochs.out" <<'AWK' || rc=$?
+	BEGIN {
+		# Before issue 16's path-length work (apps/vmbench/bochs-before.txt).
+		while ((getline line < before) > 0)
+			if (line !~ /^#/ && split(line, f, " ") == 3) { old0[f[1]] = f[2]; old3[f[1]] = f[3] }
+		was["hc0"] = old0["hc"]; was["hc3"] = old3["hc"]
+		was["trap0"] = old0["limits_trap"]; was["trap3"] = old3["limits_trap"]
+	}
 	$1 ~ /^limits-r[03]:$/ && $2 == "rep" && NF >= 7 && $4 > 0 { k = $3; val[k, ++cnt[k]] = $7 / $4 }
+	$1 ~ /^limits-r[03]:$/ && $2 == "split" && NF == 5 { split_in[$3] = $4 }
 	END {
 		n = split("hc0 pf0 trap0 hc3 pf3 trap3", row, " ")
 		what["hc0"] = "hypercall round trip (EXO_HC_INFO), guest ring 0"
@@ -264,14 +273,23 @@ if [ -f "$bochs" ] && grep -q '^limits-r0: rep ' "$bochs"; then
 		what["trap0"] = "TRAP: libos/vm fault path to app handler, ring 0"
 		what["trap3"] = "TRAP: libos/vm fault path to app handler, ring 3"
 		printf "\nOn hv/metal under Bochs (its TSC counts instructions): instructions per operation, guest and hv together, median over the reps\n"
+		printf "%-55s %10s %10s\n", "", "now", "before"
 		printf "{\n  \"what\": \"instructions per operation on hv/metal under Bochs, guest and hv together\",\n  \"rows\": {" > json
 		bad = 0
 		for (i = 1; i <= n; i++) {
 			r = row[i]
-			if (stats(r)) printf "%-55s %10.0f\n", what[r], MED
+			if (stats(r)) printf "%-55s %10.0f %10s\n", what[r], MED, (r in was) ? was[r] : "-"
 			else { printf "%-55s %10s\n", what[r], "n/a"; bad = 1 }
 			printf "%s\n    \"%s\": %s", (i > 1 ? "," : ""), r, stats(r) ? sprintf("%.0f", MED) : "null" > json
 		}
+		# The split: the bare gate's count is the harness's and the CPU's
+		# share; less it, what libos/vm runs before the handler's first.
+		for (j = 0; j <= 3; j += 3)
+			if ((j "") in split_in && "bare" in split_in) {
+				w = split_in[j ""] - split_in["bare"]
+				printf "%-55s %10d %10s\n", "TRAP way in, ring " j ": libos/vm before the handler", w, j ? old3["split_in"] : old0["split_in"]
+				printf ",\n    \"way_in_ring%d\": %d", j, w > json
+			}
 		printf "\n  }\n}\n" > json
 		exit bad
 	}

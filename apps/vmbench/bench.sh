@@ -90,6 +90,7 @@ done
 
 awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" \
 	-v mode="$MODE" -v json="$out/vmbench.json" -v dat="$run/vmbench.dat" -v facts="$facts" \
+	-v before="$(dirname "${BASH_SOURCE[0]}")/bochs-before.txt" \
 	-f "$STATS" -f /dev/stdin "$run/linux.out" "$run/exo3.out" "$run/exo0.out" \
 	"$run/bochs0.out" "$run/bochs3.out" <<'AWK'
 	BEGIN {
@@ -99,6 +100,9 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 			if (f[1] == "st") st[f[2]] = f[3]
 		}
 		FS = " "
+		# The path-length column before issue 16's work (bochs-before.txt).
+		while ((getline line < before) > 0)
+			if (line !~ /^#/ && split(line, f, " ") == 3) { old0[f[1]] = f[2]; old3[f[1]] = f[3] }
 		nside = split("linux exo3 exo0", sides, " ")
 		title["linux"] = "Linux"; title["exo3"] = "exo ring 3"; title["exo0"] = "exo ring 0"
 		nrow = split(rows, row, " ")
@@ -188,14 +192,16 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 		}
 		if (have_bochs) {
 			printf "\nInstructions per operation on hv/metal under Bochs (its TSC counts instructions; calib: %s ticks for a 2000-instruction loop), guest and hv together\n", insn["bochs0", "calib"] "/" insn["bochs3", "calib"]
-			printf "%-48s %14s %14s\n", "operation", "ring 0 (Dune)", "ring 3 (Aegis)"
+			printf "(before: the same rows before issue 16's path-length work, apps/vmbench/bochs-before.txt)\n"
+			printf "%-48s %14s %10s %14s %10s\n", "operation", "ring 0 (Dune)", "before", "ring 3 (Aegis)", "before"
 			for (i = 1; i <= nrow; i++) {
 				r = row[i]
-				printf "%-48s %14s %14s\n", names[r], res["bochs0", r] ? insn["bochs0", r] : "n/a", res["bochs3", r] ? insn["bochs3", r] : "n/a"
+				printf "%-48s %14s %10s %14s %10s\n", names[r], res["bochs0", r] ? insn["bochs0", r] : "n/a", (r in old0) ? old0[r] : "-",
+					res["bochs3", r] ? insn["bochs3", r] : "n/a", (r in old3) ? old3[r] : "-"
 			}
 			for (j = 0; j <= 3; j += 3)
 				if (split_in["bochs" j] != "")
-					printf "TRAP, ring %d: %d instructions from the faulting load to the handler's first (the CPU's delivery, libos/vm's entry and dispatch), %d from there back to the code after the load\n", j, split_in["bochs" j], split_back["bochs" j]
+					printf "TRAP, ring %d: %d instructions from vmbench's clock read to its handler's first (its call and load, the CPU's delivery, libos/vm's entry and dispatch, vmbench's backend wrapper), %d from there back to the code after the load; apps/limits' split gives libos/vm's share alone\n", j, split_in["bochs" j], split_back["bochs" j]
 		} else {
 			printf "\nNo path-length column: hv/metal under Bochs did not run (BUILD/bench/vmbench-bochs.out missing).\n"
 		}
@@ -222,8 +228,9 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 			q0 = (l > 0 && e0 > 0) ? sprintf("%.3f", e0 / l) : "null"
 			sep = i < nrow ? "," : ""
 			i0 = res["bochs0", r] ? insn["bochs0", r] : "null"; i3 = res["bochs3", r] ? insn["bochs3", r] : "null"
-			printf "    {\"op\": \"%s\", \"label\": %s,\n     \"linux\": %s,\n     \"exo_ring3\": %s,\n     \"exo_ring0\": %s,\n     \"ratio_ring3_median\": %s, \"ratio_ring0_median\": %s,\n     \"instructions_bochs_ring0\": %s, \"instructions_bochs_ring3\": %s}%s\n", r, jstr(names[r]),
-				jside("linux" SUBSEP r), jside("exo3" SUBSEP r), jside("exo0" SUBSEP r), q3, q0, i0, i3, sep > json
+			printf "    {\"op\": \"%s\", \"label\": %s,\n     \"linux\": %s,\n     \"exo_ring3\": %s,\n     \"exo_ring0\": %s,\n     \"ratio_ring3_median\": %s, \"ratio_ring0_median\": %s,\n     \"instructions_bochs_ring0\": %s, \"instructions_bochs_ring3\": %s,\n     \"instructions_bochs_before_ring0\": %s, \"instructions_bochs_before_ring3\": %s}%s\n", r, jstr(names[r]),
+				jside("linux" SUBSEP r), jside("exo3" SUBSEP r), jside("exo0" SUBSEP r), q3, q0, i0, i3,
+				(r in old0) ? old0[r] : "null", (r in old3) ? old3[r] : "null", sep > json
 		}
 		printf "  ]\n}\n" > json
 		exit bad
