@@ -38,6 +38,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guestlib/guest.ld -L$(B)/guest
 CONFIG_H := $(B)/include/config.h
 
 CORE_SRC := $(wildcard hv/core/*.c)
+CORE_H := $(wildcard hv/core/*.h)
 KVM_SRC := $(wildcard hv/kvm/*.c)
 GUESTLIB := $(B)/guestlib/libguest.a
 LIBVM := $(B)/libos/libvm.a
@@ -191,7 +192,7 @@ $(foreach t,$(TEST_IMAGES),$(eval $(call guest_image,$(t),tests/guest/images/$(n
 
 # --- tests ---
 
-$(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H) hv/core/core.h
+$(B)/tests/core/%: tests/core/%.c tests/core/fake_plat.c $(CORE_SRC) $(CONFIG_H) $(CORE_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/core -o $@ $< tests/core/fake_plat.c $(CORE_SRC) -lcriterion
 
@@ -218,7 +219,7 @@ $(B)/tests/metal/test_caps: tests/metal/test_caps.c hv/metal/caps.c hv/metal/cap
 
 # Module command lines: hv/metal/module.c and the hv/core parsers it uses.
 $(B)/tests/metal/test_module: tests/metal/test_module.c hv/metal/module.c hv/core/parse.c \
-		hv/metal/metal.h hv/core/core.h
+		hv/metal/metal.h $(CORE_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Ihv/metal -o $@ $< hv/metal/module.c hv/core/parse.c -lcriterion
 
@@ -616,13 +617,13 @@ FUZZ_RUN = mkdir -p $(B)/fuzz/$(2)/$(1) && $(B)/fuzz/fuzz_$(1) -close_fd_mask=3 
 .PHONY: fuzz fuzz-build fuzz-check
 
 $(B)/fuzz/fuzz_cli: tests/fuzz/fuzz_cli.c tests/fuzz/fuzz_plat.h $(FUZZ_CLI_SRC) \
-		$(wildcard hv/kvm/*.h) hv/core/core.h $(CONFIG_H) tests/fuzz/nocov.txt
+		$(wildcard hv/kvm/*.h) $(CORE_H) $(CONFIG_H) tests/fuzz/nocov.txt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-gnu-variable-sized-type-not-at-end -Ihv/kvm -o $@ $< \
 		$(FUZZ_CLI_SRC) -lpthread
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_plat.c tests/fuzz/fuzz_plat.h \
-		tests/core/fake_plat.c tests/core/fake_plat.h $(CORE_SRC) hv/core/core.h \
+		tests/core/fake_plat.c tests/core/fake_plat.h $(CORE_SRC) $(CORE_H) \
 		$(CONFIG_H) tests/fuzz/nocov.txt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< tests/fuzz/fuzz_plat.c $(CORE_SRC)

@@ -4,9 +4,10 @@
  * guest-physical address goes through.
  *
  * hv_gpa_ptr is the only function in hv that turns a guest address into a
- * host pointer. Callers copy what they need out of the guest first and then
- * check the copy (hv_copy_from_guest), so a guest that rewrites its memory
- * while hv works cannot change what hv already checked.
+ * host pointer; it and hv_check_gpa are inline, in core.h. Callers copy
+ * what they need out of the guest first and then check the copy
+ * (hv_copy_from_guest), so a guest that rewrites its memory while hv works
+ * cannot change what hv already checked.
  */
 #include <string.h>
 
@@ -19,31 +20,6 @@ int hv_check_frame(const struct hv_guest *g, uint64_t f)
 	if (g->pool->owner[f] != g->id)
 		return -EXO_EPERM;
 	return 0;
-}
-
-int hv_check_gpa(const struct hv_guest *g, uint64_t gpa, uint64_t len)
-{
-	uint64_t end;
-	if (__builtin_add_overflow(gpa, len, &end))
-		return -EXO_EFAULT;
-	if (len == 0) { /* still a pointer the caller may be handed: its frame must be g's */
-		if (gpa >= g->pool->nframes * EXO_PAGE_SIZE)
-			return -EXO_EFAULT;
-		end = gpa + 1;
-	}
-	if (end > g->pool->nframes * EXO_PAGE_SIZE)
-		return -EXO_EFAULT;
-	for (uint64_t f = gpa >> EXO_PAGE_SHIFT; f <= (end - 1) >> EXO_PAGE_SHIFT; f++)
-		if (g->pool->owner[f] != g->id)
-			return -EXO_EFAULT;
-	return 0;
-}
-
-void *hv_gpa_ptr(const struct hv_guest *g, uint64_t gpa, uint64_t len)
-{
-	if (hv_check_gpa(g, gpa, len) < 0)
-		return NULL;
-	return g->pool->host + gpa;
 }
 
 int hv_copy_from_guest(const struct hv_guest *g, void *dst, uint64_t gpa,

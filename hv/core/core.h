@@ -330,12 +330,39 @@ uint32_t hv_frame_owner(const struct hv_pool *pool, uint64_t f);
 /* 0 if frame f exists and g owns it; else -ERANGE or -EPERM. */
 int hv_check_frame(const struct hv_guest *g, uint64_t f);
 
-/* 0 if [gpa, gpa+len) does not overflow and g owns every frame of it. */
-int hv_check_gpa(const struct hv_guest *g, uint64_t gpa, uint64_t len);
+/* 0 if [gpa, gpa+len) does not overflow and g owns every frame of it.
+ * Inline, with hv_gpa_ptr, so that a hypercall's fixed-size block is
+ * checked without a call (EXO_HC_INFO's round trip, docs/limits.md). */
+static inline int hv_check_gpa(const struct hv_guest *g, uint64_t gpa, uint64_t len)
+{
+	const struct hv_pool *p = g->pool;
+	uint64_t after; /* one past the range (not "end": exit.c has a function so named) */
+	if (__builtin_add_overflow(gpa, len, &after))
+		return -EXO_EFAULT;
+	if (len == 0) { /* still a pointer the caller may be handed: its frame must be g's */
+		if (gpa >= p->nframes * EXO_PAGE_SIZE)
+			return -EXO_EFAULT;
+		after = gpa + 1;
+	}
+	if (after > p->nframes * EXO_PAGE_SIZE)
+		return -EXO_EFAULT;
+	uint64_t first = gpa >> EXO_PAGE_SHIFT, last = (after - 1) >> EXO_PAGE_SHIFT;
+	if (len <= EXO_PAGE_SIZE) /* a block: its first frame and its last, maybe the same */
+		return p->owner[first] == g->id && p->owner[last] == g->id ? 0 : -EXO_EFAULT;
+	for (uint64_t f = first; f <= last; f++)
+		if (p->owner[f] != g->id)
+			return -EXO_EFAULT;
+	return 0;
+}
 
 /* The only way from a guest address to a host pointer: checked as above,
  * NULL when the check fails. */
-void *hv_gpa_ptr(const struct hv_guest *g, uint64_t gpa, uint64_t len);
+static inline void *hv_gpa_ptr(const struct hv_guest *g, uint64_t gpa, uint64_t len)
+{
+	if (hv_check_gpa(g, gpa, len) < 0)
+		return NULL;
+	return g->pool->host + gpa;
+}
 
 /* Copy from / to guest memory through hv_gpa_ptr. 0 or -EFAULT. */
 int hv_copy_from_guest(const struct hv_guest *g, void *dst, uint64_t gpa,
@@ -582,5 +609,8 @@ int64_t hv_plat_forward(struct hv_guest *g, const struct hv_fwd *c);
 /* hv found its own state inconsistent (a bug in hv): report and stop
  * everything. Does not return. */
 __attribute__((noreturn)) void hv_plat_panic(const char *why);
+
+/* hv_exit_hypercall and EXO_HC_INFO, inline (after hv_exit's types). */
+#include "hcfast.h"
 
 #endif

@@ -4,10 +4,10 @@
  *
  * A platform turns its exits (KVM's exit reasons, VMX's basic exit
  * reasons) into a struct hv_exit and asks hv_exit what to do. A hypercall
- * runs; anything else a guest can cause ends it, with one line that says
- * what it did and where, the same on every platform. The platform keeps
- * only what is its own business: CPUID and MSR emulation on metal, KVM's
- * signals and timing on kvm.
+ * runs (hv_exit_hypercall, hcfast.h); anything else a guest can cause ends
+ * it, with one line that says what it did and where, the same on every
+ * platform. The platform keeps only what is its own business: CPUID and
+ * MSR emulation on metal, KVM's signals and timing on kvm.
  */
 #include "core.h"
 
@@ -33,19 +33,8 @@ static enum hv_next end(struct hv_guest *g, enum hv_end why)
 static enum hv_next io(struct hv_guest *g, const struct hv_exit *e, uint64_t *rax)
 {
 	if (!e->in && !e->string && e->size == 4 && e->port >= EXO_HC_PORT &&
-	    e->port < EXO_HC_PORT + EXO_HC_PORT_SPAN) {
-		hv_count_exit(&g->stats, HV_EXIT_HYPERCALL);
-		*rax = (uint64_t)hv_hypercall(g, e->port - EXO_HC_PORT, e->value);
-		if (e->port == EXO_HC_PORT + EXO_HC_YIELD)
-			return HV_NEXT_YIELD;
-		if (g->end != HV_RUNNING)
-			return HV_NEXT_ENDED;
-		if (g->wait_began) {
-			g->wait_began = 0;
-			return HV_NEXT_BLOCKED;
-		}
-		return HV_NEXT_RESUME;
-	}
+	    e->port < EXO_HC_PORT + EXO_HC_PORT_SPAN)
+		return hv_exit_hypercall(g, e->port - EXO_HC_PORT, e->value, rax);
 	hv_count_exit(&g->stats, HV_EXIT_IO_OTHER);
 	hv_report(g, "guest used I/O port 0x%x (%s), which hv does not provide, at RIP 0x%lx",
 		  e->port, e->in ? "in" : "out", e->rip);

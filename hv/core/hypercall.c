@@ -4,8 +4,9 @@
  *
  * Each call copies its argument block out of the guest, checks the copy,
  * acts through frames.c, grants.c or doorbell.c, and copies out-fields
- * back. A bad block, vector or
- * buffer is the guest's error (a status it sees in rax), never hv's.
+ * back (EXO_HC_INFO, which only writes, is inline in hcfast.h). A bad
+ * block, vector or buffer is the guest's error (a status it sees in rax),
+ * never hv's.
  */
 #include "core.h"
 
@@ -114,18 +115,6 @@ static int64_t hc_frames(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 	return rc < 0 ? rc : (int64_t)a.count;
 }
 
-static int64_t hc_info(struct hv_guest *g, uint64_t block_gpa)
-{
-	struct exo_hc_info a = {
-		.pool_frames = g->pool->nframes,
-		.frames_owned = g->owned,
-		.mem_cap_frames = g->cap_frames,
-		.exo_page_gpa = g->exo_gpa,
-	};
-	a.exits = g->stats.exits_total;
-	return hv_copy_to_guest(g, block_gpa, &a, sizeof a);
-}
-
 static int64_t hc_fault(struct hv_guest *g, uint64_t block_gpa)
 {
 	if (hv_copy_from_guest(g, &g->fault, block_gpa, sizeof g->fault) < 0)
@@ -200,7 +189,7 @@ int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 	case EXO_HC_FRAME_RELEASE:
 		return hc_frames(g, nr, block_gpa);
 	case EXO_HC_INFO:
-		return hc_info(g, block_gpa);
+		return hv_hc_info(g, block_gpa);
 	case EXO_HC_FAULT:
 		return hc_fault(g, block_gpa);
 	case EXO_HC_FORWARD:
@@ -223,4 +212,10 @@ int64_t hv_hypercall(struct hv_guest *g, uint32_t nr, uint64_t block_gpa)
 	default:
 		return -EXO_ENOSYS;
 	}
+}
+
+enum hv_next hv_exit_hypercall_other(struct hv_guest *g, uint32_t nr, uint32_t value, uint64_t *rax)
+{
+	*rax = (uint64_t)hv_hypercall(g, nr, value);
+	return hv_hypercall_outcome(g, nr);
 }

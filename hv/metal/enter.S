@@ -5,9 +5,15 @@
  * metal_enter(regs, launched) saves hv's callee-saved registers, points
  * HOST_RSP at its own stack, loads the guest's general registers and runs
  * VMLAUNCH or VMRESUME. A VM exit lands at metal_vm_exit on that same
- * stack: the guest's registers go back into regs and metal_enter returns
- * 0. If the VMX instruction itself fails, it returns 1 (the VMCS's
- * VM-instruction error field says why). Offsets follow struct metal_regs.
+ * stack. The registers C may clobber go into regs and metal_vm_fast
+ * runs: the guest's others stay in the CPU, which C preserves. If it
+ * handled the exit (a hypercall with nothing else to do), those
+ * registers come back and the guest resumes from here, without the
+ * round trip through the run loop. Else the rest go into regs too and
+ * metal_enter returns 0. If the VMX instruction itself fails, it returns
+ * 1 (the VMCS's VM-instruction error field says why; after a resume from
+ * here, regs lacks the guest's callee-saved registers, which nothing
+ * reads of a guest that ends so). Offsets follow struct metal_regs.
  */
 #define HOST_RSP 0x6c14
 
@@ -49,21 +55,39 @@ fail:
 	movl	$1, %eax
 	jmp	out
 
+	/* RSP is HOST_RSP, 16-byte aligned (metal_enter's return address
+	 * and seven pushes): right for a call. RFLAGS is 2 (DF clear). */
 	.globl	metal_vm_exit
 metal_vm_exit:
 	pushq	%rdi
 	movq	8(%rsp), %rdi		/* regs */
 	movq	%rax, 0(%rdi)
-	movq	%rbx, 8(%rdi)
 	movq	%rcx, 16(%rdi)
 	movq	%rdx, 24(%rdi)
 	movq	%rsi, 32(%rdi)
 	popq	40(%rdi)		/* the guest's rdi */
-	movq	%rbp, 48(%rdi)
 	movq	%r8, 56(%rdi)
 	movq	%r9, 64(%rdi)
 	movq	%r10, 72(%rdi)
 	movq	%r11, 80(%rdi)
+	call	metal_vm_fast
+	movq	0(%rsp), %rdi
+	testl	%eax, %eax
+	jz	slow
+	movq	0(%rdi), %rax
+	movq	16(%rdi), %rcx
+	movq	24(%rdi), %rdx
+	movq	32(%rdi), %rsi
+	movq	56(%rdi), %r8
+	movq	64(%rdi), %r9
+	movq	72(%rdi), %r10
+	movq	80(%rdi), %r11
+	movq	40(%rdi), %rdi
+	vmresume
+	jmp	fail
+slow:
+	movq	%rbx, 8(%rdi)
+	movq	%rbp, 48(%rdi)
 	movq	%r12, 88(%rdi)
 	movq	%r13, 96(%rdi)
 	movq	%r14, 104(%rdi)

@@ -184,6 +184,13 @@ enum metal_next {
 	METAL_END,    /* it ended (g.end, the report printed) */
 };
 enum metal_next metal_vm_exit_handle(struct metal_vm *vm);
+/* enter.S, at each VM exit of metal_turn.vm, with the guest's rax, rcx,
+ * rdx, rsi, rdi and r8-r11 saved in its regs (the others still in the
+ * CPU): 1 if the exit was a hypercall that leaves the run loop nothing to
+ * do before the next entry, which it did too, so that the guest is
+ * resumed at once. 0: metal_enter returns to the loop, with the exit
+ * handled (metal_turn.handed) or not even read. */
+int metal_vm_fast(void);
 /* VMLAUNCH/VMRESUME itself failed: the guest ends with the reason. */
 void metal_vm_entry_failed(struct metal_vm *vm);
 /* Before each entry: raise the exception hv_plat_exception asked for,
@@ -192,8 +199,9 @@ void metal_vm_entry_failed(struct metal_vm *vm);
  * when it can (interrupt-window exiting). */
 void metal_vm_deliver(struct metal_vm *vm);
 
-/* enter.S: run the current VMCS's guest until its next exit. 0, or 1 if
- * VMLAUNCH/VMRESUME failed. */
+/* enter.S: run the current VMCS's guest until its next exit that
+ * metal_vm_fast leaves to the run loop. 0, or 1 if VMLAUNCH/VMRESUME
+ * failed. */
 int metal_enter(struct metal_regs *r, int launched);
 
 /* sched.c: the run queue. Guests started together run at once, sharing
@@ -205,6 +213,16 @@ void metal_sched_run(void);
 struct metal_vm *metal_sched_current(void);  /* the guest being handled, or NULL */
 void metal_sched_wake(struct metal_vm *vm);  /* a blocked guest is ready again */
 void metal_sched_deadline(struct metal_vm *vm, uint64_t ns); /* hv_plat_deadline */
+/* The running turn, as the exit fast path (metal_vm_fast) needs it. */
+struct metal_turn {
+	struct metal_vm *vm;  /* the guest whose exits hv handles; NULL between turns */
+	uint64_t stop;        /* TSC at which the run loop has work: the nearer of
+				 vm's slice end and any guest's earliest deadline */
+	unsigned timer_shift; /* the preemption timer's (struct metal_vmx_caps) */
+	int handed;           /* metal_vm_fast handled the exit, the loop goes on */
+	enum metal_next next; /* ... with this */
+};
+extern struct metal_turn metal_turn;
 /* What the scheduler did, for the summary line. */
 struct metal_sched_stats {
 	uint64_t turns;     /* times a guest got the CPU */

@@ -21,7 +21,11 @@
  * ordinary one, and the turn's loop does what is due before the next
  * entry: deadlines of guests that are not running are served on time too
  * (an abort takes a victim's frames while the requester's turn goes on),
- * and only the running guest's own can end its turn.
+ * and only the running guest's own can end its turn. A hypercall exit
+ * that leaves the loop nothing to do does not come back to it:
+ * vmexit.c's metal_vm_fast handles it and resumes the guest from the exit
+ * stub, by metal_turn (the nearer of the slice's end and the earliest
+ * deadline, kept here as either changes).
  *
  * A guest in EXO_DB_WAIT or a waiting allocation (HV_NEXT_BLOCKED) leaves
  * the queue until hv_plat_wake or its deadline; when every remaining guest
@@ -46,14 +50,21 @@ static struct metal_vm *queue[METAL_VMS_MAX];
 static unsigned head, queued;
 static struct metal_vm *live[METAL_VMS_MAX]; /* started and not yet ended */
 static unsigned nlive;
-static struct metal_vm *current; /* the guest whose exit hv is handling */
-static struct metal_vm *loaded;  /* whose VMCS and registers the CPU holds */
+static struct metal_vm *loaded; /* whose VMCS and registers the CPU holds */
 static struct metal_sched_stats stats;
+
+struct metal_turn metal_turn;
 
 void metal_sched_init(const struct metal_vmx_caps *caps)
 {
 	vmx = caps;
 	slice_tsc = metal_ns_ticks(HV_SLICE_NS);
+	metal_turn.timer_shift = caps->timer_shift;
+	/* metal_vm_fast loads the timer with what is left of a slice, or
+	 * less, without metal_timer_value's clamp to 32 bits: a slice must
+	 * fit (10 ms does, up to a TSC of 429 GHz). */
+	if (slice_tsc >> caps->timer_shift > UINT32_MAX)
+		hv_plat_panic("a slice is longer than the VMX-preemption timer can count");
 }
 
 static void enqueue(struct metal_vm *vm)
@@ -84,7 +95,7 @@ void metal_sched_start(struct metal_vm *vm)
 
 struct metal_vm *metal_sched_current(void)
 {
-	return current;
+	return metal_turn.vm;
 }
 
 void metal_sched_wake(struct metal_vm *vm)
@@ -100,6 +111,16 @@ void metal_sched_wake(struct metal_vm *vm)
  * exit, compares one number rather than walking every guest. */
 static uint64_t first_deadline = UINT64_MAX;
 
+/* The running guest's slice ends at TSC slice_end: its used is
+ * now + slice_tsc - slice_end, so that nothing need be added up per exit. */
+static uint64_t slice_end;
+
+/* metal_turn.stop follows both (the fast path compares one number). */
+static void stop_update(void)
+{
+	metal_turn.stop = slice_end < first_deadline ? slice_end : first_deadline;
+}
+
 static void first_deadline_update(void)
 {
 	uint64_t first = UINT64_MAX;
@@ -107,6 +128,7 @@ static void first_deadline_update(void)
 		if (live[i]->deadline && live[i]->deadline < first)
 			first = live[i]->deadline;
 	first_deadline = first;
+	stop_update();
 }
 
 /* Any guest's, from any exit: the next entry's timer sees it. */
@@ -118,10 +140,12 @@ void metal_sched_deadline(struct metal_vm *vm, uint64_t ns)
 		d = ticks > UINT64_MAX - now ? UINT64_MAX : now + ticks;
 	}
 	vm->deadline = d;
-	if (d && d < first_deadline)
+	if (d && d < first_deadline) {
 		first_deadline = d;
-	else if (old && old == first_deadline)
+		stop_update();
+	} else if (old && old == first_deadline) {
 		first_deadline_update(); /* the earliest moved later or went */
+	}
 }
 
 const struct metal_sched_stats *metal_sched_stats(void)
@@ -203,7 +227,7 @@ static int deadlines(uint64_t now)
 		if (!vm->deadline || now < vm->deadline)
 			continue;
 		vm->deadline = 0; /* hv_guest_deadline re-arms what is left */
-		if (hv_guest_deadline(&vm->g) && vm == current)
+		if (hv_guest_deadline(&vm->g) && vm == metal_turn.vm)
 			preempt = 1;
 		if (vm->state == METAL_BLOCKED && !vm->g.blocked)
 			metal_sched_wake(vm);
@@ -233,7 +257,7 @@ static void idle(void)
 /* A turn is over: next says why (METAL_RESUME: hv preempted it). */
 static void leave(struct metal_vm *vm, enum metal_next next)
 {
-	current = 0;
+	metal_turn.vm = 0;
 	if (next == METAL_END) {
 		vm->state = METAL_ENDED;
 		finish(vm);
@@ -256,24 +280,26 @@ static void leave(struct metal_vm *vm, enum metal_next next)
 static void turn(struct metal_vm *vm)
 {
 	switch_to(vm);
-	current = vm;
+	metal_turn.vm = vm;
 	vm->state = METAL_RUNNING;
 	if (vm->woken) {
 		vm->woken = 0;
 		vm->regs.rax = vm->g.wake_rax;
 	}
 	stats.turns++;
-	uint64_t last = rdtsc();
+	slice_end = rdtsc() - vm->used + slice_tsc;
+	stop_update();
 	enum metal_next next = METAL_RESUME;
 	for (;;) {
 		uint64_t now = rdtsc();
-		vm->used += now - last;
-		last = now;
+		vm->used = now + slice_tsc - slice_end;
 		if (next != METAL_RESUME)
 			break;
 		int preempt = deadlines(now);
 		if (vm->used >= slice_tsc) {
 			vm->used %= slice_tsc;
+			slice_end = now - vm->used + slice_tsc;
+			stop_update();
 			stats.slices++;
 			preempt |= hv_slice_end(&vm->g);
 		}
@@ -287,7 +313,8 @@ static void turn(struct metal_vm *vm)
 			next = METAL_END;
 		} else {
 			vm->launched = 1;
-			next = metal_vm_exit_handle(vm);
+			next = metal_turn.handed ? metal_turn.next : metal_vm_exit_handle(vm);
+			metal_turn.handed = 0;
 		}
 	}
 	leave(vm, next);

@@ -71,6 +71,13 @@ static inline int vmwrite(enum vmcs_field f, uint64_t v)
 	return bad ? -1 : 0;
 }
 
+/* For a field whose VMWRITE cannot fail (a valid field, a valid value):
+ * the status is not even looked at. */
+static inline void vmwrite_ok(enum vmcs_field f, uint64_t v)
+{
+	__asm__ volatile("vmwrite %1, %0" : : "r"((uint64_t)f), "rm"(v) : "cc");
+}
+
 static inline uint64_t vmread(enum vmcs_field f)
 {
 	uint64_t v = 0;

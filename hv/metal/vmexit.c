@@ -9,6 +9,8 @@
  * exits (the run queue decides what they mean), and delivering events:
  * hv_plat_exception's exception at the next entry, doorbell and upcall
  * vectors as external interrupts injected once the guest can take them.
+ * And the hypercall fast path (metal_vm_fast), which the exit stub tries
+ * first: the common round trip without the run loop's.
  */
 #include "metal.h"
 #include "vmcs.h"
@@ -73,7 +75,7 @@ static const char *vm_instruction_error(uint64_t e)
 
 static void skip_instruction(void)
 {
-	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
+	vmwrite_ok(GUEST_RIP, vmread(GUEST_RIP) + vmread(VM_EXIT_INSTRUCTION_LEN));
 }
 
 /* #GP(0) into the guest at the instruction that exited. */
@@ -166,19 +168,71 @@ static void emulate_msr(struct metal_vm *vm, int write)
 	inject_gp();
 }
 
-static enum metal_next decided(struct metal_vm *vm, const struct hv_exit *e)
+/* hv/core's decision as the run queue's; a port-I/O exit that goes on
+ * gets rax, and its RIP moves past the instruction. */
+static enum metal_next go_on(struct metal_vm *vm, enum hv_next next, int io, uint64_t rax)
 {
-	uint64_t rax = vm->regs.rax;
-	enum hv_next next = hv_exit(&vm->g, e, &rax);
 	if (next == HV_NEXT_ENDED)
 		return METAL_END;
-	if (e->type == HV_XT_IO) {
+	if (io) {
 		vm->regs.rax = rax;
 		skip_instruction();
 	}
 	if (next == HV_NEXT_BLOCKED)
 		return METAL_BLOCK;
 	return next == HV_NEXT_YIELD ? METAL_YIELD : METAL_RESUME;
+}
+
+static enum metal_next decided(struct metal_vm *vm, const struct hv_exit *e)
+{
+	uint64_t rax = vm->regs.rax;
+	return go_on(vm, hv_exit(&vm->g, e, &rax), e->type == HV_XT_IO, rax);
+}
+
+/* The I/O exit qualification (SDM table 28-5): size - 1 in bits 2:0, IN in
+ * bit 3, a string instruction in bit 4, the port in bits 31:16. A
+ * hypercall's, hv_exit's test in one comparison: a 4-byte OUT, not a
+ * string one, to a port of the 16-aligned span of hv's. */
+#define IO_QUAL_HYPERCALL_MASK 0xfff0001fu
+#define IO_QUAL_HYPERCALL ((uint32_t)EXO_HC_PORT << 16 | 3u)
+_Static_assert(EXO_HC_PORT % 16 == 0 && EXO_HC_PORT_SPAN == 16,
+	       "hv's ports are one 16-aligned span of 16");
+
+/* The run loop's iteration (sched.c's turn) for an exit that is a
+ * hypercall and leaves the loop nothing else to do before the next entry:
+ * no deadline has passed (any guest's), the slice goes on,
+ * metal_vm_deliver has nothing to inject and no window to close. It reads
+ * only the exit reason and qualification (hv_exit's test for a hypercall
+ * port in one comparison) and handles the call as metal_vm_exit_handle
+ * would, hv/core's INFO inline; then the timer gets what the loop would
+ * load, and the guest goes on without the return through metal_enter. */
+int metal_vm_fast(void)
+{
+	struct metal_vm *vm = metal_turn.vm;
+	if (vmread(VM_EXIT_REASON) != EXIT_IO)
+		return 0;
+	uint64_t qual = vmread(EXIT_QUALIFICATION);
+	if ((qual & IO_QUAL_HYPERCALL_MASK) != IO_QUAL_HYPERCALL)
+		return 0;
+	uint32_t nr = (qual >> 16) & (EXO_HC_PORT_SPAN - 1);
+	/* rax straight into regs: a guest that ended is not resumed, and
+	 * its registers are not read */
+	enum hv_next hv = hv_exit_hypercall(&vm->g, nr, (uint32_t)vm->regs.rax, &vm->regs.rax);
+	enum metal_next next = go_on(vm, hv, 1, vm->regs.rax);
+	if (next == METAL_RESUME) {
+		uint64_t now = rdtsc();
+		if (now < metal_turn.stop && !vm->exc_pending && !vm->irq &&
+		    !(vm->proc & PROC_INTERRUPT_WINDOW_EXITING)) {
+			/* metal_timer_value's, less its clamp to 32 bits: stop is
+			 * at most the slice's end, which fits (metal_sched_init) */
+			uint64_t ticks = (metal_turn.stop - now) >> metal_turn.timer_shift;
+			vmwrite_ok(VMX_PREEMPTION_TIMER_VALUE, ticks ? ticks : 1);
+			return 1;
+		}
+	}
+	metal_turn.handed = 1;
+	metal_turn.next = next;
+	return 0;
 }
 
 void metal_vm_entry_failed(struct metal_vm *vm)

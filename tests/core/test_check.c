@@ -123,6 +123,19 @@ Test(check, gpa_spanning_an_owned_and_an_unowned_frame_is_refused)
 	cr_assert_eq(hv_check_gpa(&a->g, PG(4) - 8, 8), 0);
 }
 
+/* A block of a page or less is checked by its first and last frames (at
+ * most two): both count, at every length up to a page and just above. */
+Test(check, gpa_block_of_a_page_checks_both_its_frames)
+{
+	cr_assert_eq(hv_check_gpa(&a->g, PG(3) + 8, EXO_PAGE_SIZE), -EXO_EFAULT, "3, foreign 4");
+	cr_assert_eq(hv_check_gpa(&a->g, PG(2) - 8, EXO_PAGE_SIZE), -EXO_EFAULT, "free 1, 2");
+	cr_assert_eq(hv_check_gpa(&a->g, PG(2) + 8, EXO_PAGE_SIZE), 0, "2, 3");
+	cr_assert_eq(hv_check_gpa(&a->g, PG(3) + 1, EXO_PAGE_SIZE - 1), 0, "3 to its end");
+	cr_assert_eq(hv_check_gpa(&a->g, PG(3) + 1, EXO_PAGE_SIZE), -EXO_EFAULT, "one byte of 4");
+	cr_assert_eq(hv_check_gpa(&a->g, PG(2) + 1, EXO_PAGE_SIZE + 1), 0, "2, 3, above a page");
+	cr_assert_eq(hv_check_gpa(&b->g, PG(4), EXO_PAGE_SIZE + 1), -EXO_EFAULT, "4, a's 5");
+}
+
 Test(check, gpa_last_byte_of_the_pool_is_accepted)
 {
 	cr_assert_eq(hv_check_gpa(&a->g, POOL_BYTES - 1, 1), 0);

@@ -83,6 +83,35 @@ Test(exit, info_counts_every_exit_this_one_included)
 	cr_assert_eq(a->g.stats.exits_total, sum);
 }
 
+/* hv_exit_hypercall, a platform's own way in (hv/metal's fast path),
+ * decides as hv_exit does: the same counts, rax and outcome, for INFO
+ * (inline) and for the calls it sends out of line. */
+Test(exit, the_direct_hypercall_exit_decides_as_hv_exit)
+{
+	uint64_t rax = 99;
+	struct exo_hc_info info;
+	cr_assert_eq(hv_exit_hypercall(&a->g, EXO_HC_INFO, (uint32_t)PG(1), &rax), HV_NEXT_RESUME);
+	cr_assert_eq(rax, 0);
+	memcpy(&info, fp->host + PG(1), sizeof info);
+	cr_assert_eq(info.exits, 1, "this exit counted before INFO reads the total");
+	cr_assert_eq(info.frames_owned, 2);
+	cr_assert_eq(a->g.stats.exits[HV_EXIT_HYPERCALL], 1);
+	cr_assert_eq(a->g.stats.hypercalls[EXO_HC_INFO], 1);
+	cr_assert_eq(hv_exit_hypercall(&a->g, EXO_HC_INFO, (uint32_t)PG(9), &rax), HV_NEXT_RESUME,
+		     "a bad block is the guest's error, not its end");
+	cr_assert_eq(rax, (uint64_t)-EXO_EFAULT);
+	cr_assert_eq(hv_exit_hypercall(&a->g, EXO_HC_YIELD, 0, &rax), HV_NEXT_YIELD);
+	cr_assert_eq(hv_exit_hypercall(&a->g, EXO_HC_COUNT, 0, &rax), HV_NEXT_RESUME);
+	cr_assert_eq(rax, (uint64_t)-EXO_ENOSYS);
+	memcpy(fp->host + PG(1), &(struct exo_hc_exit){ .status = 3 }, sizeof(struct exo_hc_exit));
+	cr_assert_eq(hv_exit_hypercall(&a->g, EXO_HC_EXIT, (uint32_t)PG(1), &rax), HV_NEXT_ENDED);
+	cr_assert_eq(hv_end_status(&a->g), 3);
+	cr_assert_eq(a->g.stats.exits[HV_EXIT_HYPERCALL], 5);
+	cr_assert_eq(a->g.stats.exits_total, 5);
+	cr_assert_eq(a->g.stats.hypercalls[EXO_HC_INFO], 2);
+	cr_assert_eq(a->g.stats.hypercalls[EXO_HC_COUNT], 1);
+}
+
 Test(exit, other_ports_and_forms_end_the_guest)
 {
 	cr_assert_eq(ex(a, (struct hv_exit){ .type = HV_XT_IO, .port = 0x80, .size = 1,

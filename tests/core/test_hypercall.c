@@ -413,6 +413,24 @@ Test(hypercall, info_reports_the_guests_view)
 	cr_assert_eq(info.exo_page_gpa, PG(NFRAMES));
 }
 
+/* hv writes INFO's block in place: unaligned, across two frames, each
+ * field lands where the guest's struct has it. */
+Test(hypercall, info_block_unaligned_across_frames_is_written_whole)
+{
+	struct exo_hc_info info;
+	const uint64_t at = PG(2) - 13; /* frames 1 and 2, both a's */
+	memset(fp->host + at - 8, 0xee, sizeof info + 16);
+	cr_assert_eq(hv_hypercall(&a->g, EXO_HC_INFO, at), 0);
+	get(&info, at, sizeof info);
+	cr_assert_eq(info.pool_frames, NFRAMES);
+	cr_assert_eq(info.frames_owned, 4);
+	cr_assert_eq(info.exo_page_gpa, PG(NFRAMES));
+	for (unsigned i = 0; i < 8; i++) {
+		cr_assert_eq(fp->host[at - 8 + i], 0xee, "nothing before the block");
+		cr_assert_eq(fp->host[at + sizeof info + i], 0xee, "nothing after it");
+	}
+}
+
 Test(hypercall, info_block_unowned_is_a_fault_and_writes_nothing)
 {
 	cr_assert_eq(hv_hypercall(&a->g, EXO_HC_INFO, PG(50)), -EXO_EFAULT);
