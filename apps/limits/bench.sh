@@ -161,7 +161,12 @@ done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 vmb=
 if [ -f "$out/vmbench.json" ]; then
-	vmb=$(grep -o '"op": "trap[^}]*' "$out/vmbench.json" | tr -s ' ' | paste -sd';' - || true)
+	# The trap rows' medians, side by side (the JSON spreads a row over lines).
+	vmb=$(awk '/"op": "trap/ { split($0, q, "\""); op = q[4]; line = op ":" }
+		op != "" && /"(linux|exo_ring3|exo_ring0)": \{/ {
+			split($0, q, "\""); side = q[2]
+			if (match($0, /"us_median": [0-9.]+/)) line = line " " side " " substr($0, RSTART + 13, RLENGTH - 13) " us"
+			if (side == "exo_ring0") { print line; op = "" } }' "$out/vmbench.json" | paste -sd';' - || true)
 fi
 rc=0
 awk -F'\t' -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v json="$out/limits.json" \

@@ -5,11 +5,13 @@
  *
  * In ring-3 mode libos/vm installs vm_pf_entry as the #PF gate. A fault
  * from ring 0 goes on to guestlib's ordinary entry. A fault from ring 3 is
- * turned around in a few instructions: CR2 and the CPU frame are written
- * into a struct exo_trap_frame at the top of the fault stack, and iretq
- * resumes ring 3 at vm_upf_entry on that frame. There the general
- * registers join it, vm_fault dispatches it natively, and the
- * faulting instruction is resumed without going back through ring 0.
+ * turned around in 18 ring-0 instructions: CR2 and what the CPU pushed
+ * (error code, RIP, RFLAGS) are put aside in upf_*, and iretq resumes ring
+ * 3 at vm_upf_entry, on the faulting stack. There, in ring 3, the frame
+ * (a struct exo_trap_frame) is built on the fault stack, the fault is
+ * dispatched natively, and the faulting instruction is resumed without
+ * going back through ring 0. Everything that can be done in ring 3 is:
+ * where the frame goes, the copying.
  *
  * The fault stack is in the image, so it is always mapped: the library
  * and its handlers never fault on their own stack. Running them on the
@@ -124,6 +126,15 @@ fault_stack_top:
 	.balign 8
 resume_rip: .skip 8	/* used only between restoring and jumping back */
 resume_rsp: .skip 8
+/* vm_pf_entry's hand-over to vm_upf_entry: what only ring 0 can read
+ * (CR2) or what sits on ring 0's stack (the CPU's frame), and the two
+ * registers vm_upf_entry frees before it has a stack. */
+upf_cr2: .skip 8
+upf_error_code: .skip 8
+upf_rip: .skip 8
+upf_rflags: .skip 8
+upf_rax: .skip 8
+upf_rsp: .skip 8
 
 	.text
 	.globl	vm_pf_entry
@@ -134,32 +145,15 @@ vm_pf_entry:
 	movq	%cr2, %rax
 	cmpq	$VM_GATE_VA, %rax
 	je	gate
-	pushq	%rbx
-	pushq	%rcx			/* the CPU frame is now at 24(%rsp) */
-	movq	56(%rsp), %rbx		/* the faulting RSP */
-	leaq	fault_stack(%rip), %rcx
-	cmpq	%rcx, %rbx
-	jb	1f
-	leaq	fault_stack_top(%rip), %rcx
-	cmpq	%rcx, %rbx
-	jb	2f			/* a handler's own fault: nest below it */
-1:	leaq	fault_stack_top(%rip), %rbx
-2:	andq	$-16, %rbx
-	subq	$FRAME, %rbx		/* the frame vm_upf_entry runs on */
-	movq	%rax, 176(%rbx)		/* CR2 */
-	movq	24(%rsp), %rax
-	movq	%rax, 128(%rbx)		/* error code */
+	movq	%rax, upf_cr2(%rip)	/* the CPU frame is at 8(%rsp) */
+	movq	8(%rsp), %rax
+	movq	%rax, upf_error_code(%rip)
+	movq	16(%rsp), %rax
+	movq	%rax, upf_rip(%rip)
 	movq	32(%rsp), %rax
-	movq	%rax, 136(%rbx)		/* RIP */
-	movq	48(%rsp), %rax
-	movq	%rax, 152(%rbx)		/* RFLAGS */
-	movq	56(%rsp), %rax
-	movq	%rax, 160(%rbx)		/* RSP */
-	movq	%rbx, 56(%rsp)		/* resume on the frame ... */
+	movq	%rax, upf_rflags(%rip)
 	leaq	vm_upf_entry(%rip), %rax
-	movq	%rax, 32(%rsp)		/* ... at vm_upf_entry */
-	popq	%rcx
-	popq	%rbx
+	movq	%rax, 16(%rsp)		/* resume ring 3 there, on the faulting stack */
 	popq	%rax
 	addq	$8, %rsp		/* the error code */
 	iretq
@@ -197,8 +191,28 @@ vm_pf_entry0:
 	addq	$16, %rsp	/* vector and error code */
 	iretq
 
-/* Ring 3, on the frame vm_pf_entry began on the fault stack. */
+/*
+ * Ring 3, with the program's registers, RSP and RFLAGS as they faulted,
+ * and CR2, the error code, RIP and RFLAGS in upf_*. Nothing here can
+ * fault (code, upf_* and the fault stack are in the image), so nothing
+ * overwrites upf_* before it is copied. The frame goes at the top of the
+ * fault stack, or below a handler's own frames when the fault is a
+ * handler's (its RSP is on the fault stack); the program's stack is not
+ * touched (its red zone is its own).
+ */
 vm_upf_entry:
+	movq	%rax, upf_rax(%rip)
+	movq	%rsp, upf_rsp(%rip)
+	movq	%rsp, %rax
+	leaq	fault_stack(%rip), %rsp
+	subq	%rsp, %rax		/* how far into the fault stack it faulted */
+	cmpq	$FAULT_STACK, %rax
+	jb	1f			/* a handler's own fault: nest below it */
+	movq	$FAULT_STACK, %rax	/* else from the top */
+1:	addq	%rax, %rsp
+	andq	$-16, %rsp
+	subq	$FRAME, %rsp		/* the struct exo_trap_frame, and CR2 */
+	movq	upf_rax(%rip), %rax
 	movq	%rax, 0(%rsp)
 	movq	%rbx, 8(%rsp)
 	movq	%rcx, 16(%rsp)
@@ -215,9 +229,18 @@ vm_upf_entry:
 	movq	%r14, 104(%rsp)
 	movq	%r15, 112(%rsp)
 	movq	$14, 120(%rsp)
+	movq	upf_error_code(%rip), %rax
+	movq	%rax, 128(%rsp)
+	movq	upf_rip(%rip), %rax
+	movq	%rax, 136(%rsp)
 	movq	$SEL_UCODE, 144(%rsp)
+	movq	upf_rflags(%rip), %rax
+	movq	%rax, 152(%rsp)
+	movq	upf_rsp(%rip), %rax
+	movq	%rax, 160(%rsp)
 	movq	$SEL_UDATA, 168(%rsp)
-	movq	176(%rsp), %rdi	/* CR2 */
+	movq	upf_cr2(%rip), %rdi
+	movq	%rdi, 176(%rsp)
 	FAULT_DISPATCH			/* DF cleared; popfq restores the program's */
 	movq	136(%rsp), %rax
 	movq	%rax, resume_rip(%rip)
