@@ -2,10 +2,12 @@
 /*
  * libos/vm/fault.c: page-fault dispatch.
  *
- * A fault lands in the guest's own IDT: no exit, no host. In ring-0 mode
- * guestlib's trap path calls vm_pf; in ring-3 mode entry.S hands faults
- * from ring 3 straight back to ring 3 and vm_user_fault, so dispatch and
- * handlers run natively there. Either way: a fault in a demand-zero region
+ * A fault lands in the guest's own IDT: no exit, no host. entry.S's gates
+ * (ring 0's, and ring 3's, which hands faults from ring 3 straight back
+ * to ring 3) take the common case themselves (docs/libos-vm.md, "The
+ * short way") and call vm_fault for the rest, in the application's ring;
+ * guestlib's trap path calls vm_pf for faults from ring 0 in ring-3 mode
+ * (library code, revocation's). Either way: a fault in a demand-zero region
  * on a page not yet mapped gets a zero frame (a 2 MiB one in a huge
  * region); anything else goes to the region's handler, in the
  * application's ring. A fault outside every region goes to the handler
