@@ -5,7 +5,7 @@
  *
  * In ring-3 mode libos/vm installs vm_pf_entry as the #PF gate. A fault
  * from ring 0 goes on to guestlib's ordinary entry. A fault from ring 3 is
- * turned around in 18 ring-0 instructions: CR2 and what the CPU pushed
+ * turned around in 17 ring-0 instructions: CR2 and what the CPU pushed
  * (error code, RIP, RFLAGS) are put aside in upf_*, and iretq resumes ring
  * 3 at vm_upf_entry, on the faulting stack. There, in ring 3, the frame
  * (a struct exo_trap_frame) is built on the fault stack, the fault is
@@ -152,8 +152,7 @@ vm_pf_entry:
 	movq	%rax, upf_rip(%rip)
 	movq	32(%rsp), %rax
 	movq	%rax, upf_rflags(%rip)
-	leaq	vm_upf_entry(%rip), %rax
-	movq	%rax, 16(%rsp)		/* resume ring 3 there, on the faulting stack */
+	movq	$vm_upf_entry, 16(%rsp)	/* resume ring 3 there, on the faulting stack */
 	popq	%rax
 	addq	$8, %rsp		/* the error code */
 	iretq
