@@ -151,12 +151,14 @@ void vm_set_unhandled(vm_handler h, void *arg)
  * fault but those entry.S's fast path takes (a mapped 4 KiB page of the
  * last region and page table used, with a handler) comes here: out pages,
  * demand-zero, 2 MiB pages, no region, another region or page table. */
-static int dispatch(struct exo_trap_frame *f, uint64_t addr, struct vm_region *r)
+static int dispatch(struct exo_trap_frame *f, uint64_t addr)
 {
+	struct vm_region *r = vm_region_find(addr);
+	vm_fault_count++;
 	int huge;
 	uint64_t *out = vm_leaf(addr, &huge);
 	if (out && !huge) /* the next fault here takes the short way */
-		(void)vm_leaf4k(addr);
+		vm_leaf_remember(addr, out);
 	if (out && !huge && vm_out(*out)) {
 		if ((*out & PTE_OUT_KIND) == PTE_OUT_REBUILD && r && r->handler) {
 			struct vm_fault vf = { addr, f->error_code | VM_PF_LOST, f->rip, f };
@@ -201,8 +203,7 @@ static int vm_pf(struct exo_trap_frame *f)
 {
 	uint64_t cr2 = exo_read_cr2(); /* before anything can fault again */
 	VM_ENTER();
-	vm_fault_count++;
-	int rc = dispatch(f, cr2, vm_region_find(cr2));
+	int rc = dispatch(f, cr2);
 	VM_LEAVE();
 	return rc;
 }
@@ -210,8 +211,7 @@ static int vm_pf(struct exo_trap_frame *f)
 /* entry.S's fault path, masked, for what it does not take itself. */
 void vm_fault(struct exo_trap_frame *f, uint64_t cr2)
 {
-	vm_fault_count++;
-	if (!dispatch(f, cr2, vm_region_find(cr2)))
+	if (!dispatch(f, cr2))
 		exo_trap_report(f, cr2);
 }
 

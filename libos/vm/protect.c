@@ -58,6 +58,16 @@ static int reprot(uint64_t *pte, uint64_t n, void *arg)
 	return 0;
 }
 
+/* A mapped entry's protection replaced by bits; the TLB flushed if that
+ * lowered it. */
+static inline void reprot_mapped(uint64_t va, uint64_t *pte, uint64_t bits)
+{
+	uint64_t old = *pte;
+	*pte = vm_reprot_mapped(old, bits);
+	if (!vm_allows(bits, old))
+		vm_tlb_flush_page(va);
+}
+
 /* One page, PROT1's and a fault handler's UNPROT: the short way, one
  * entry, found without a walk when its page table is the last one used
  * (vm_leaf4k: the fault that called the handler put it there), and no
@@ -67,10 +77,10 @@ static inline __attribute__((always_inline)) int prot_page(uint64_t va, uint64_t
 	uint64_t *pte = vm_leaf4k(va);
 	if (!pte || !vm_held(*pte))
 		return -VM_ENOENT;
-	uint64_t old = *pte;
-	*pte = vm_reprot(old, bits);
-	if (vm_mapped(old) && !vm_allows(bits, old))
-		vm_tlb_flush(va, 1);
+	if (vm_mapped(*pte))
+		reprot_mapped(va, pte, bits);
+	else
+		*pte = vm_reprot(*pte, bits); /* out: no TLB entry to flush */
 	return 0;
 }
 
@@ -108,16 +118,6 @@ static inline uint64_t *cached_mapped(uint64_t va)
 		return NULL;
 	uint64_t *pte = &vm_pt_cached[(va >> 12) & 511];
 	return vm_mapped(*pte) ? pte : NULL;
-}
-
-/* A mapped entry's protection replaced by bits; the TLB flushed if that
- * lowered it. */
-static inline void reprot_mapped(uint64_t va, uint64_t *pte, uint64_t bits)
-{
-	uint64_t old = *pte;
-	*pte = (old & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
-	if (!vm_allows(bits, old))
-		vm_tlb_flush_page(va);
 }
 
 static __attribute__((noinline)) int prot1(uint64_t va, unsigned prot)
@@ -163,10 +163,10 @@ static __attribute__((noinline)) int unprot(uint64_t va, uint64_t npages)
 VM_HOT int vm_unprot(uint64_t va, uint64_t npages)
 {
 	VM_ENTER();
-	struct vm_region *r = vm_region_last;
+	struct vm_region *r = vm_region_cached(va);
 	uint64_t *pte;
 	int rc = 0;
-	if (__builtin_expect(npages == 1 && va >= r->start && va < r->end && !(va & (VM_PAGE - 1)) &&
+	if (__builtin_expect(r && npages == 1 && !(va & (VM_PAGE - 1)) &&
 				     (pte = cached_mapped(va)) != NULL, 1))
 		reprot_mapped(va, pte, vm_pte_bits(r->prot));
 	else

@@ -56,19 +56,10 @@ static void gate(uint64_t va, uint64_t npages)
 			 : "memory");
 }
 
-/* CS's low bits. (On the development hosts ring 3 reads the host's
- * selector, 0x33: still CPL 3.) */
-static int in_ring3(void)
-{
-	uint16_t cs;
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	return (cs & 3) == 3;
-}
-
 void vm_tlb_flush_all(void)
 {
 	vm_state.stats.tlb_reload++;
-	if (in_ring3()) {
+	if (vm_in_ring3()) {
 		gate(0, 0);
 		return;
 	}
@@ -83,7 +74,7 @@ void vm_tlb_flush(uint64_t va, uint64_t npages)
 		return;
 	}
 	vm_state.stats.tlb_invlpg += npages;
-	if (in_ring3()) {
+	if (vm_in_ring3()) {
 		gate(va, npages);
 		return;
 	}

@@ -190,8 +190,14 @@ static inline uint64_t *vm_leaf(uint64_t va, int *huge)
  * handler, or PROT1s nearby, walk at most once. Page tables are never
  * freed while the guest runs; a table stops being the one for its 2 MiB
  * only where a 2 MiB page is made over it (fault.c) or abort takes it,
- * and both call vm_leaf_forget.
+ * and both call vm_leaf_forget. vm_leaf_remember: a 4 KiB leaf pte of va
+ * a walk already found becomes the remembered table.
  */
+static inline void vm_leaf_remember(uint64_t va, uint64_t *pte)
+{
+	vm_pt_tag = va >> 21;
+	vm_pt_cached = pte - ((va >> 12) & 511);
+}
 static inline uint64_t *vm_leaf4k(uint64_t va)
 {
 	if ((va >> 21) == vm_pt_tag)
@@ -200,8 +206,7 @@ static inline uint64_t *vm_leaf4k(uint64_t va)
 	uint64_t *pte = vm_leaf(va, &huge);
 	if (!pte || huge)
 		return NULL;
-	vm_pt_tag = va >> 21;
-	vm_pt_cached = pte - ((va >> 12) & 511);
+	vm_leaf_remember(va, pte);
 	return pte;
 }
 static inline void vm_leaf_forget(void)
@@ -238,13 +243,17 @@ static inline int vm_held(uint64_t pte)
 	return vm_mapped(pte) || vm_out(pte);
 }
 /* pte's protection (from vm_pte_bits) replaced by bits, mapped or out. */
+static inline uint64_t vm_reprot_mapped(uint64_t pte, uint64_t bits)
+{
+	return (pte & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
+}
 static inline uint64_t vm_reprot(uint64_t pte, uint64_t bits)
 {
 	if (vm_out(pte)) {
 		uint64_t keep = bits & PTE_PROTNONE ? PTE_OUT_NONE : bits & (PTE_W | PTE_U | PTE_NX);
 		return (pte & ~PTE_OUT_PROT) | keep;
 	}
-	return (pte & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_PROTNONE)) | bits;
+	return vm_reprot_mapped(pte, bits);
 }
 /* 1 if entry bits now allow every access that before allowed (a raise). */
 static inline int vm_allows(uint64_t now, uint64_t before)
@@ -256,14 +265,21 @@ static inline int vm_allows(uint64_t now, uint64_t before)
 }
 void vm_tlb_flush(uint64_t va, uint64_t npages);
 void vm_tlb_flush_all(void);
-/* One page: in ring 0 an inline INVLPG (PROT1's way), from ring 3 the
- * gate. (The development hosts show ring 3 the host's CS, 0x33: its low
- * bits still say 3.) */
-static inline void vm_tlb_flush_page(uint64_t va)
+/* 1 if this code runs in ring 3 now: CS's low bits are not 0 (guests use
+ * rings 0 and 3 only; the development hosts show ring 3 the host's
+ * selector, 0x33, whose low bits still say 3). Flushes go by it, not by
+ * the mode: revocation and abort run in ring 0 whatever the mode. */
+static inline int vm_in_ring3(void)
 {
 	uint16_t cs;
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	if (cs & 3) {
+	return (cs & 3) != 0;
+}
+/* One page: in ring 0 an inline INVLPG (PROT1's way), from ring 3 the
+ * gate. */
+static inline void vm_tlb_flush_page(uint64_t va)
+{
+	if (vm_in_ring3()) {
 		vm_tlb_flush(va, 1);
 		return;
 	}
@@ -277,12 +293,17 @@ static inline void vm_tlb_flush_page(uint64_t va)
  * removed region is never found through it. */
 extern struct vm_region *vm_region_last;
 struct vm_region *vm_region_search(uint64_t va);
-static inline struct vm_region *vm_region_find(uint64_t va)
+/* The last lookup's region if va lies in it, else NULL: no search, no
+ * call, for the short ways (UNPROT) that fall back to vm_region_find. */
+static inline struct vm_region *vm_region_cached(uint64_t va)
 {
 	struct vm_region *r = vm_region_last;
-	if (va >= r->start && va < r->end)
-		return r;
-	return vm_region_search(va);
+	return va >= r->start && va < r->end ? r : NULL;
+}
+static inline struct vm_region *vm_region_find(uint64_t va)
+{
+	struct vm_region *r = vm_region_cached(va);
+	return r ? r : vm_region_search(va);
 }
 /* A page-aligned, non-empty, non-overflowing range in the lower half. */
 static inline int vm_range_ok(uint64_t va, uint64_t len)
