@@ -19,3 +19,11 @@ function stats(k,   n, i, a) {
 	MED = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	return n
 }
+
+# The path-length counts before issue 16's work (apps/vmbench/bochs-before.txt:
+# ROW RING0 RING3 a line, # comments) into old0[ROW] and old3[ROW].
+function read_bochs_before(file,   line, f) {
+	while ((getline line < file) > 0)
+		if (line !~ /^#/ && split(line, f, " ") == 3) { old0[f[1]] = f[2]; old3[f[1]] = f[3] }
+	close(file)
+}

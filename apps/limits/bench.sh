@@ -261,9 +261,7 @@ if [ -f "$bochs" ] && grep -q '^limits-r0: rep ' "$bochs"; then
 		-v before="$(dirname "${BASH_SOURCE[0]}")/../vmbench/bochs-before.txt" \
 		-f /dev/stdin "$run/bochs.out" <<'AWK' || rc=$?
 	BEGIN {
-		# Before issue 16's path-length work (apps/vmbench/bochs-before.txt).
-		while ((getline line < before) > 0)
-			if (line !~ /^#/ && split(line, f, " ") == 3) { old0[f[1]] = f[2]; old3[f[1]] = f[3] }
+		read_bochs_before(before) # the path-length column before issue 16's work
 		was["hc0"] = old0["hc"]; was["hc3"] = old3["hc"]
 		was["trap0"] = old0["limits_trap"]; was["trap3"] = old3["limits_trap"]
 	}

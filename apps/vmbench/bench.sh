@@ -100,9 +100,7 @@ awk -v machine="$machine" -v kvmkind="$kvmkind" -v date="$date" -v rows="$ROWS" 
 			if (f[1] == "st") st[f[2]] = f[3]
 		}
 		FS = " "
-		# The path-length column before issue 16's work (bochs-before.txt).
-		while ((getline line < before) > 0)
-			if (line !~ /^#/ && split(line, f, " ") == 3) { old0[f[1]] = f[2]; old3[f[1]] = f[3] }
+		read_bochs_before(before) # the path-length column before issue 16's work
 		nside = split("linux exo3 exo0", sides, " ")
 		title["linux"] = "Linux"; title["exo3"] = "exo ring 3"; title["exo0"] = "exo ring 0"
 		nrow = split(rows, row, " ")
